@@ -1,0 +1,70 @@
+// Resolver: asynchronous A/AAAA lookups with c-ares, driven by a libuv loop. c-ares
+// sockets are watched with one uv_poll each (ARES_OPT_SOCK_STATE_CB) and its timeouts by
+// one uv_timer, as node's cares_wrap does; never ares_fds/select. Answers are cached for
+// the life of the resolver, so a name asked twice costs one lookup.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/address.h"
+
+namespace tlsfleet::net {
+
+// Why a lookup produced no address.
+enum class DnsError {
+  kNone,       // addresses found
+  kNxdomain,   // the name does not exist
+  kNoAddress,  // the name exists but has no A (or AAAA) record
+  kServfail,   // the server failed (SERVFAIL)
+  kRefused,    // the server refused the query
+  kTimeout,    // no answer within --dns-timeout
+  kBadName,    // the name is not a valid DNS name
+  kOther,      // anything else (detail says what)
+};
+
+struct DnsAnswer {
+  DnsError error = DnsError::kNone;
+  std::string detail;                // c-ares' text for the failure, empty on success
+  std::vector<IpAddress> addresses;  // IPv4 first, then IPv6; each once
+};
+
+struct ResolverOptions {
+  std::vector<std::string> servers;  // "ADDR" or "ADDR:PORT" or "[v6]:PORT"; empty = system
+  double timeout_s = 3.0;            // per lookup, all tries included
+  bool ipv6 = false;                 // also ask AAAA
+};
+
+class Resolver {
+ public:
+  using Callback = std::function<void(const DnsAnswer&)>;
+
+  // Returns nullptr and sets *error when c-ares cannot be initialised or a server
+  // address is invalid.
+  static std::unique_ptr<Resolver> create(uv_loop_t* loop, const ResolverOptions& options,
+                                          std::string* error);
+  ~Resolver();  // precondition: close() was called and the loop ran its close callbacks
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Starts a lookup; cb runs on the loop thread, exactly once, never inside resolve().
+  void resolve(const std::string& name, Callback cb);
+  // Cancels pending lookups (their callbacks run with kOther, "cancelled") and closes
+  // every libuv handle. Idempotent. The loop must run afterwards to finish closing.
+  void close();
+  // True once every handle's close callback has run.
+  bool closed() const;
+  size_t in_flight() const;
+
+  class Impl;
+
+ private:
+  explicit Resolver(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tlsfleet::net

@@ -1,0 +1,40 @@
+// TargetReader: reads targets one line at a time from a stream (a -i file or stdin),
+// skipping blank lines and '#' comments, tolerating CRLF, and reporting bad lines without
+// stopping. Nothing is read ahead: a 10 GB file costs one line of memory.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <istream>
+#include <optional>
+#include <string>
+
+#include "net/target.h"
+
+namespace tlsfleet::net {
+
+class TargetReader {
+ public:
+  // Called for each bad line with the 1-based line number and the reason; the reader
+  // then goes on with the next line.
+  using ErrorHandler = std::function<void(size_t line, const std::string& reason)>;
+
+  // source_name names the stream in messages ("targets.txt", "-").
+  TargetReader(std::istream& in, ErrorHandler on_error);
+
+  // The next valid target, or nullopt at end of stream.
+  std::optional<Target> next();
+
+  size_t bad_lines() const { return bad_lines_; }
+
+  // Lines longer than this are rejected as bad lines (and skipped without being stored).
+  static constexpr size_t kMaxLineLength = 4096;
+
+ private:
+  std::istream& in_;
+  ErrorHandler on_error_;
+  size_t line_no_ = 0;
+  size_t bad_lines_ = 0;
+};
+
+}  // namespace tlsfleet::net

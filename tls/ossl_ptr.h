@@ -1,0 +1,39 @@
+// Owning smart pointers for OpenSSL objects: every OpenSSL object in tlsfleet has exactly
+// one owner, and these deleters are the only places that call the *_free functions.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+
+namespace tlsfleet::tls {
+
+struct SslFree { void operator()(SSL* p) const { SSL_free(p); } };
+struct SslCtxFree { void operator()(SSL_CTX* p) const { SSL_CTX_free(p); } };
+struct BioFree { void operator()(BIO* p) const { BIO_free_all(p); } };
+struct X509Free { void operator()(X509* p) const { X509_free(p); } };
+struct X509StoreFree { void operator()(X509_STORE* p) const { X509_STORE_free(p); } };
+struct X509StoreCtxFree { void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); } };
+struct X509StackFree { void operator()(STACK_OF(X509)* p) const { sk_X509_pop_free(p, X509_free); } };
+struct EvpPkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
+struct GeneralNamesFree { void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); } };
+struct BignumFree { void operator()(BIGNUM* p) const { BN_free(p); } };
+struct OpensslStringFree { void operator()(char* p) const { OPENSSL_free(p); } };
+
+using SslPtr = std::unique_ptr<SSL, SslFree>;
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using X509StorePtr = std::unique_ptr<X509_STORE, X509StoreFree>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, X509StoreCtxFree>;
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesFree>;
+using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
+using OpensslStringPtr = std::unique_ptr<char, OpensslStringFree>;
+
+}  // namespace tlsfleet::tls
