@@ -19,20 +19,29 @@ class TargetReader {
   // then goes on with the next line.
   using ErrorHandler = std::function<void(size_t line, const std::string& reason)>;
 
-  // source_name names the stream in messages ("targets.txt", "-").
+  // Reads from in, which must outlive the reader. on_error may be empty.
   TargetReader(std::istream& in, ErrorHandler on_error);
 
-  // The next valid target, or nullopt at end of stream.
+  // The next valid target, or nullopt at end of stream. Bad lines met on the way are
+  // reported through on_error and skipped.
   std::optional<Target> next();
 
   size_t bad_lines() const { return bad_lines_; }
+  // The 1-based number of the last line read: after next() returned a target, its line.
+  size_t line_number() const { return line_no_; }
 
   // Lines longer than this are rejected as bad lines (and skipped without being stored).
   static constexpr size_t kMaxLineLength = 4096;
 
  private:
+  enum class LineStatus { kLine, kTooLong, kEnd };
+  // Reads one line into line_ without its LF or CRLF ending.
+  LineStatus read_line();
+  void report(const std::string& reason);
+
   std::istream& in_;
   ErrorHandler on_error_;
+  std::string line_;  // reused, never longer than kMaxLineLength + 1
   size_t line_no_ = 0;
   size_t bad_lines_ = 0;
 };
