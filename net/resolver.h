@@ -1,7 +1,8 @@
 // Resolver: asynchronous A/AAAA lookups with c-ares, driven by a libuv loop. c-ares
 // sockets are watched with one uv_poll each (ARES_OPT_SOCK_STATE_CB) and its timeouts by
 // one uv_timer, as node's cares_wrap does; never ares_fds/select. Answers are cached for
-// the life of the resolver, so a name asked twice costs one lookup.
+// the life of the resolver, so a name asked twice costs one lookup. Names are asked as
+// written: the search list of resolv.conf is not applied (its servers and options are).
 #pragma once
 
 #include <uv.h>
@@ -37,6 +38,11 @@ struct ResolverOptions {
   std::vector<std::string> servers;  // "ADDR" or "ADDR:PORT" or "[v6]:PORT"; empty = system
   double timeout_s = 3.0;            // per lookup, all tries included
   bool ipv6 = false;                 // also ask AAAA
+  // DNS queries outstanding at once (a lookup is one query, two with ipv6). Lookups past
+  // it wait their turn, and their timeout_s starts when their query goes out. A server
+  // flooded with thousands of queries at once drops some (dnsmasq's default socket buffer
+  // holds about 250), and every drop costs a retry timeout.
+  size_t max_queries = 128;
 };
 
 class Resolver {
@@ -52,6 +58,9 @@ class Resolver {
   Resolver& operator=(const Resolver&) = delete;
 
   // Starts a lookup; cb runs on the loop thread, exactly once, never inside resolve().
+  // Callers asking for the same name (case-insensitively) share one query and its answer.
+  // After close(), cb gets kOther "cancelled"; calling it once closed() is true is a
+  // misuse, answered the same way but at once.
   void resolve(const std::string& name, Callback cb);
   // Cancels pending lookups (their callbacks run with kOther, "cancelled") and closes
   // every libuv handle. Idempotent. The loop must run afterwards to finish closing.

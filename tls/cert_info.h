@@ -30,6 +30,8 @@ struct CertInfo {
   std::string sig_alg;            // OpenSSL long name, e.g. "sha256WithRSAEncryption"
   std::string sha256;             // lower-case hex SHA-256 of the DER
   bool self_signed = false;
+  // The AIA extension names an OCSP responder, so a server could staple a response.
+  bool ocsp_responder = false;
 };
 
 // One certificate as the server sent it (SCHEMA.md `chain.served[]`), plus what findings need.
@@ -39,6 +41,7 @@ struct ServedCert {
   std::string sha256;
   std::string not_after;          // RFC 3339
   int64_t not_after_unix = 0;
+  int64_t not_before_unix = 0;    // lets findings tell a not-yet-valid served certificate
   std::string sig_alg;
   bool self_signed = false;
 };

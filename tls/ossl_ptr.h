@@ -23,6 +23,13 @@ struct EvpPkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
 struct GeneralNamesFree { void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); } };
 struct BignumFree { void operator()(BIGNUM* p) const { BN_free(p); } };
 struct OpensslStringFree { void operator()(char* p) const { OPENSSL_free(p); } };
+struct OpensslStringStackFree { void operator()(STACK_OF(OPENSSL_STRING)* p) const { X509_email_free(p); } };
+// A stack that borrows its certificates (a view of someone else's): frees only the stack.
+struct X509StackBorrowFree { void operator()(STACK_OF(X509)* p) const { sk_X509_free(p); } };
+struct X509ExtensionFree { void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); } };
+struct GeneralNameFree { void operator()(GENERAL_NAME* p) const { GENERAL_NAME_free(p); } };
+// Every ASN1_STRING flavour (ASN1_INTEGER, ASN1_OCTET_STRING, ASN1_IA5STRING, ...) is one type.
+struct Asn1StringFree { void operator()(ASN1_STRING* p) const { ASN1_STRING_free(p); } };
 
 using SslPtr = std::unique_ptr<SSL, SslFree>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
@@ -35,5 +42,10 @@ using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesFree>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
 using OpensslStringPtr = std::unique_ptr<char, OpensslStringFree>;
+using OpensslStringStackPtr = std::unique_ptr<STACK_OF(OPENSSL_STRING), OpensslStringStackFree>;
+using X509StackBorrowPtr = std::unique_ptr<STACK_OF(X509), X509StackBorrowFree>;
+using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, X509ExtensionFree>;
+using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, GeneralNameFree>;
+using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Asn1StringFree>;
 
 }  // namespace tlsfleet::tls

@@ -1,0 +1,501 @@
+#include "net/resolver.h"
+
+#include <ares.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+
+#include "net/ares_poller.h"
+
+namespace tlsfleet::net {
+namespace {
+
+struct ChannelDestroy {
+  void operator()(ares_channel channel) const { ares_destroy(channel); }
+};
+using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ares_channel>, ChannelDestroy>;
+
+struct AddrinfoFree {
+  void operator()(ares_addrinfo* info) const { ares_freeaddrinfo(info); }
+};
+using AddrinfoPtr = std::unique_ptr<ares_addrinfo, AddrinfoFree>;
+
+// c-ares sends each query twice at most. In 1.18 the second try waits twice as long as
+// the first (the per-try timeout doubles after each round over the servers), so with one
+// server a per-try timeout of a third of the budget ends c-ares' own timing exactly at it.
+constexpr int kTries = 2;
+constexpr int kBudgetShares = 3;  // 1 share for the first try, 2 for the second
+// Thousands of replies can arrive between two loop iterations; the default buffer
+// (about 200 KB) drops some of them, and each drop costs a whole retry timeout.
+constexpr int kReceiveBuffer = 4 << 20;
+
+uint64_t now_ms() { return uv_hrtime() / 1000000; }
+
+std::string lowercase(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+bool parse_port(std::string_view text, int* port) {
+  if (text.empty() || text.size() > 5) return false;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value < 1 || value > 65535) return false;
+  *port = value;
+  return true;
+}
+
+// Turns "ADDR", "ADDR:PORT", "[V6]" or "[V6]:PORT" into the "ADDR:PORT" or "[V6]:PORT"
+// entry ares_set_servers_ports_csv reads; false when the text is none of those. Names are
+// refused: resolving the resolver's address would need a resolver.
+bool server_csv_entry(const std::string& text, std::string* entry) {
+  std::string_view host = text;
+  int port = 53;
+  bool bracketed = !host.empty() && host.front() == '[';
+  bool v4_port = !bracketed && std::count(host.begin(), host.end(), ':') == 1;
+  if (bracketed) {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    std::string_view rest = host.substr(close + 1);
+    host = host.substr(1, close - 1);
+    if (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), &port))) {
+      return false;
+    }
+  } else if (v4_port) {
+    size_t colon = host.find(':');
+    if (!parse_port(host.substr(colon + 1), &port)) return false;
+    host = host.substr(0, colon);
+  }
+  std::optional<IpAddress> ip = IpAddress::parse(host);
+  if (!ip || (bracketed && ip->is_v4()) || (v4_port && !ip->is_v4())) return false;
+  std::string address = ip->to_string();
+  *entry = (ip->is_v4() ? address : "[" + address + "]") + ":" + std::to_string(port);
+  return true;
+}
+
+DnsAnswer failure(DnsError error, std::string detail) {
+  DnsAnswer answer;
+  answer.error = error;
+  answer.detail = std::move(detail);
+  return answer;
+}
+
+// The one place c-ares statuses become DnsErrors.
+DnsAnswer failure_from_status(int status) {
+  switch (status) {
+    case ARES_ENOTFOUND:
+      return failure(DnsError::kNxdomain, ares_strerror(status));
+    case ARES_ENODATA:
+      return failure(DnsError::kNoAddress, ares_strerror(status));
+    case ARES_ESERVFAIL:
+      return failure(DnsError::kServfail, ares_strerror(status));
+    case ARES_EREFUSED:
+      return failure(DnsError::kRefused, ares_strerror(status));
+    case ARES_ETIMEOUT:
+      return failure(DnsError::kTimeout, ares_strerror(status));
+    case ARES_EBADNAME:
+      return failure(DnsError::kBadName, ares_strerror(status));
+    case ARES_ECONNREFUSED:
+      // c-ares 1.18 ends a query with this status both when the server's port is closed
+      // (ICMP port unreachable) and when every server answered SERVFAIL, REFUSED or
+      // NOTIMP: it moves on to the next server and keeps its initial status. Either way
+      // the servers failed us, and the detail says so without guessing which.
+      return failure(DnsError::kServfail,
+                     "every DNS server refused or failed the query (REFUSED, SERVFAIL, or "
+                     "nothing listening on its port)");
+    case ARES_ECANCELLED:
+    case ARES_EDESTRUCTION:
+      return failure(DnsError::kOther, "cancelled");
+    default:
+      return failure(DnsError::kOther, ares_strerror(status));
+  }
+}
+
+void append_once(std::vector<IpAddress>& list, const IpAddress& ip) {
+  if (std::find(list.begin(), list.end(), ip) == list.end()) list.push_back(ip);
+}
+
+DnsAnswer answer_from(int status, const ares_addrinfo* info, bool ipv6) {
+  if (status != ARES_SUCCESS) return failure_from_status(status);
+  std::vector<IpAddress> v4;
+  std::vector<IpAddress> v6;
+  for (const ares_addrinfo_node* node = info ? info->nodes : nullptr; node != nullptr;
+       node = node->ai_next) {
+    if (node->ai_family == AF_INET) append_once(v4, IpAddress::from_sockaddr(node->ai_addr));
+    if (node->ai_family == AF_INET6 && ipv6) {
+      append_once(v6, IpAddress::from_sockaddr(node->ai_addr));
+    }
+  }
+  DnsAnswer answer;
+  answer.addresses = std::move(v4);
+  answer.addresses.insert(answer.addresses.end(), v6.begin(), v6.end());
+  if (answer.addresses.empty()) {
+    return failure(DnsError::kNoAddress, ipv6 ? "no A or AAAA record" : "no A record");
+  }
+  return answer;
+}
+
+void library_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
+}
+
+}  // namespace
+
+// Owns the channel, the poller, the cache and two handles: an idle handle that delivers
+// answers on the loop (so no callback ever runs inside resolve() or inside c-ares), and
+// the deadline timer that ends a lookup c-ares is still working on when its budget is up.
+class Resolver::Impl {
+ public:
+  Impl(uv_loop_t* loop, const ResolverOptions& options);
+  std::string init(const std::vector<std::string>& servers_csv);
+  void resolve(const std::string& name, Callback cb);
+  void close();
+  bool closed() const { return open_handles_ == 0 && poller_.closed(); }
+  size_t in_flight() const { return callbacks_pending_; }
+  // Called when the owning Resolver goes away before the close callbacks ran: the Impl
+  // then frees itself in the last of them.
+  void delete_when_closed() { delete_when_closed_ = true; }
+
+ private:
+  // One name's lookup and, once done, its cached answer. Entries live in cache_ until the
+  // Impl goes, so c-ares and the deadline queue can hold plain pointers to them.
+  struct Entry {
+    Impl* owner = nullptr;
+    const std::string* name = nullptr;  // the cache key
+    bool done = false;
+    uint64_t deadline_ms = 0;
+    DnsAnswer answer;
+    std::vector<Callback> waiters;
+  };
+  struct Delivery {
+    Callback cb;
+    const DnsAnswer* answer;
+  };
+
+  static void on_addrinfo(void* arg, int status, int timeouts, ares_addrinfo* info);
+  static void on_idle(uv_idle_t* idle);
+  static void on_deadline(uv_timer_t* timer);
+  static void on_idle_closed(uv_handle_t* handle);
+  static void on_timer_closed(uv_handle_t* handle);
+
+  void start_query(Entry& entry);
+  void start_waiting();
+  void finish(Entry& entry, DnsAnswer answer);
+  void deliver(Callback cb, const DnsAnswer* answer);
+  void run_deliveries();
+  void arm_deadline();
+  void handle_closed();
+
+  uv_loop_t* loop_;
+  ResolverOptions options_;
+  uint64_t budget_ms_;
+  AresPoller poller_;
+  ChannelPtr channel_;
+  uv_idle_t idle_;
+  uv_timer_t deadline_timer_;
+  std::unordered_map<std::string, Entry> cache_;
+  // Queries in start order; with one budget for every lookup that is deadline order.
+  std::deque<Entry*> deadlines_;
+  // Lookups waiting for room under options_.max_queries.
+  std::deque<Entry*> waiting_;
+  size_t queries_per_lookup_;
+  size_t queries_in_flight_ = 0;
+  bool starting_ = false;
+  std::vector<Delivery> ready_;
+  const DnsAnswer closed_answer_ = failure(DnsError::kOther, "cancelled");
+  const DnsAnswer empty_name_answer_ = failure(DnsError::kBadName, "empty name");
+  size_t callbacks_pending_ = 0;
+  int open_handles_ = 0;
+  bool closing_ = false;
+  bool idle_closed_ = false;
+  bool delete_when_closed_ = false;
+};
+
+Resolver::Impl::Impl(uv_loop_t* loop, const ResolverOptions& options)
+    : loop_(loop),
+      options_(options),
+      budget_ms_(std::max<uint64_t>(1, std::llround(options.timeout_s * 1000))),
+      poller_(loop, std::max<uint64_t>(1, budget_ms_ / kBudgetShares)),
+      queries_per_lookup_(options.ipv6 ? 2 : 1) {
+  uv_idle_init(loop_, &idle_);
+  idle_.data = this;
+  uv_timer_init(loop_, &deadline_timer_);
+  deadline_timer_.data = this;
+  open_handles_ = 2;
+}
+
+std::string Resolver::Impl::init(const std::vector<std::string>& servers_csv) {
+  library_init();
+  ares_options opts{};
+  int mask = 0;
+  opts.timeout = static_cast<int>(std::max<uint64_t>(1, budget_ms_ / kBudgetShares));
+  mask |= ARES_OPT_TIMEOUTMS;
+  opts.tries = kTries;
+  mask |= ARES_OPT_TRIES;
+  opts.socket_receive_buffer_size = kReceiveBuffer;
+  mask |= ARES_OPT_SOCK_RCVBUF;
+  // No search list: a target name is asked as written, so it resolves the same from any
+  // scanning host and costs one query per family, which keeps the budget above honest.
+  opts.domains = nullptr;
+  opts.ndomains = 0;
+  mask |= ARES_OPT_DOMAINS;
+  poller_.configure(&opts, &mask);
+  ares_channel channel = nullptr;
+  int status = ares_init_options(&channel, &opts, mask);
+  if (status != ARES_SUCCESS) return std::string("cannot start c-ares: ") + ares_strerror(status);
+  channel_.reset(channel);
+  poller_.attach(channel);
+  if (!servers_csv.empty()) {
+    std::string csv;
+    for (const std::string& entry : servers_csv) csv += (csv.empty() ? "" : ",") + entry;
+    status = ares_set_servers_ports_csv(channel, csv.c_str());
+    if (status != ARES_SUCCESS) {
+      return "c-ares refused the resolvers " + csv + ": " + ares_strerror(status);
+    }
+  }
+  return {};
+}
+
+void Resolver::Impl::resolve(const std::string& name, Callback cb) {
+  ++callbacks_pending_;
+  if (closing_ && idle_closed_) {
+    // Misuse (resolve() once closed() is true): no handle is left to call back later
+    // from, and calling back now beats never calling back.
+    --callbacks_pending_;
+    cb(closed_answer_);
+    return;
+  }
+  if (closing_) {
+    deliver(std::move(cb), &closed_answer_);
+    return;
+  }
+  if (name.empty()) {
+    // c-ares would ask the server for the root's address instead.
+    deliver(std::move(cb), &empty_name_answer_);
+    return;
+  }
+  std::string key = lowercase(name);
+  auto [it, inserted] = cache_.try_emplace(key);
+  Entry& entry = it->second;
+  if (!inserted) {
+    // A cached answer, or a lookup already in flight that this caller joins.
+    if (entry.done) {
+      deliver(std::move(cb), &entry.answer);
+    } else {
+      entry.waiters.push_back(std::move(cb));
+    }
+    return;
+  }
+  entry.owner = this;
+  entry.name = &it->first;
+  entry.waiters.push_back(std::move(cb));
+  waiting_.push_back(&entry);
+  start_waiting();
+}
+
+void Resolver::Impl::start_waiting() {
+  // start_query() can complete a lookup at once and land back here; the outer call
+  // carries on, so a long run of instant answers does not grow the stack.
+  if (starting_) return;
+  starting_ = true;
+  while (!closing_ && !waiting_.empty() &&
+         (queries_in_flight_ == 0 ||
+          queries_in_flight_ + queries_per_lookup_ <= options_.max_queries)) {
+    Entry* entry = waiting_.front();
+    waiting_.pop_front();
+    start_query(*entry);
+  }
+  starting_ = false;
+}
+
+void Resolver::Impl::start_query(Entry& entry) {
+  entry.deadline_ms = now_ms() + budget_ms_;
+  deadlines_.push_back(&entry);
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&deadline_timer_))) arm_deadline();
+  queries_in_flight_ += queries_per_lookup_;
+  ares_addrinfo_hints hints{};
+  hints.ai_family = options_.ipv6 ? AF_UNSPEC : AF_INET;
+  hints.ai_flags = ARES_AI_NOSORT;
+  // May call on_addrinfo before returning (a malformed name, an /etc/hosts hit); that
+  // only queues the delivery, so the callback still runs later, on the loop.
+  ares_getaddrinfo(channel_.get(), entry.name->c_str(), nullptr, &hints, &Impl::on_addrinfo,
+                   &entry);
+  poller_.schedule();
+}
+
+void Resolver::Impl::on_addrinfo(void* arg, int status, int timeouts, ares_addrinfo* info) {
+  AddrinfoPtr owned(info);
+  auto* entry = static_cast<Entry*>(arg);
+  Impl* self = entry->owner;
+  self->queries_in_flight_ -= self->queries_per_lookup_;
+  // Done already when the deadline answered first; c-ares' late word is dropped.
+  if (!entry->done) self->finish(*entry, answer_from(status, info, self->options_.ipv6));
+  self->start_waiting();
+}
+
+void Resolver::Impl::finish(Entry& entry, DnsAnswer answer) {
+  entry.done = true;
+  entry.answer = std::move(answer);
+  std::vector<Callback> waiters = std::move(entry.waiters);
+  entry.waiters.clear();
+  for (Callback& cb : waiters) deliver(std::move(cb), &entry.answer);
+  // An idle resolver must not keep the loop alive until a deadline nobody waits for.
+  if (!closing_ && !deadlines_.empty() && deadlines_.front() == &entry) arm_deadline();
+}
+
+void Resolver::Impl::deliver(Callback cb, const DnsAnswer* answer) {
+  ready_.push_back({std::move(cb), answer});
+  // Once closing, the idle handle's close callback delivers what is queued.
+  if (!closing_) uv_idle_start(&idle_, &Impl::on_idle);
+}
+
+void Resolver::Impl::run_deliveries() {
+  // Swapped out first: a callback may resolve() again, and the answers that queues wait
+  // for the next loop iteration rather than starving the loop.
+  std::vector<Delivery> batch;
+  batch.swap(ready_);
+  for (Delivery& delivery : batch) {
+    --callbacks_pending_;
+    delivery.cb(*delivery.answer);
+  }
+}
+
+void Resolver::Impl::on_idle(uv_idle_t* idle) {
+  auto* self = static_cast<Impl*>(idle->data);
+  self->run_deliveries();
+  if (self->ready_.empty() && !self->closing_) uv_idle_stop(idle);
+}
+
+void Resolver::Impl::arm_deadline() {
+  while (!deadlines_.empty() && deadlines_.front()->done) deadlines_.pop_front();
+  if (deadlines_.empty()) {
+    uv_timer_stop(&deadline_timer_);
+    return;
+  }
+  uint64_t now = now_ms();
+  uint64_t due = deadlines_.front()->deadline_ms;
+  // The loop's clock may lag behind now_ms(); the timer then fires early and re-arms.
+  uv_timer_start(&deadline_timer_, &Impl::on_deadline, due > now ? due - now : 0, 0);
+}
+
+void Resolver::Impl::on_deadline(uv_timer_t* timer) {
+  auto* self = static_cast<Impl*>(timer->data);
+  uint64_t now = now_ms();
+  while (!self->deadlines_.empty()) {
+    Entry* entry = self->deadlines_.front();
+    if (!entry->done && entry->deadline_ms > now) break;
+    self->deadlines_.pop_front();
+    if (!entry->done) {
+      self->finish(*entry, failure(DnsError::kTimeout,
+                                   "no answer within " + std::to_string(self->budget_ms_) + " ms"));
+    }
+  }
+  self->arm_deadline();
+}
+
+void Resolver::Impl::close() {
+  if (closing_) return;
+  closing_ = true;
+  if (channel_) {
+    // Every pending query calls back with ARES_ECANCELLED, then ares_destroy reports
+    // each socket closed (the poller closes its uv_poll) and ends anything left.
+    ares_cancel(channel_.get());
+    poller_.attach(nullptr);
+    channel_.reset();
+  }
+  // Whatever c-ares did not answer still gets its one callback.
+  for (auto& [name, entry] : cache_) {
+    if (!entry.done) finish(entry, failure(DnsError::kOther, "cancelled"));
+  }
+  deadlines_.clear();
+  waiting_.clear();
+  poller_.close([this] { handle_closed(); });
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), &Impl::on_idle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&deadline_timer_), &Impl::on_timer_closed);
+}
+
+void Resolver::Impl::on_idle_closed(uv_handle_t* handle) {
+  auto* self = static_cast<Impl*>(handle->data);
+  // The answers still queued, cancellations included, are delivered here, on the loop.
+  // A callback may queue more (resolve() after close()), hence the loop.
+  while (!self->ready_.empty()) self->run_deliveries();
+  self->idle_closed_ = true;
+  --self->open_handles_;
+  self->handle_closed();
+}
+
+void Resolver::Impl::on_timer_closed(uv_handle_t* handle) {
+  auto* self = static_cast<Impl*>(handle->data);
+  --self->open_handles_;
+  self->handle_closed();
+}
+
+void Resolver::Impl::handle_closed() {
+  if (closed() && delete_when_closed_) delete this;
+}
+
+Resolver::Resolver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Resolver::~Resolver() {
+  if (!impl_) return;
+  impl_->close();
+  if (!impl_->closed()) {
+    // Destroyed before the loop ran the close callbacks: the handles' memory must live
+    // until then, so the Impl frees itself in the last one.
+    impl_->delete_when_closed();
+    impl_.release();
+  }
+}
+
+std::unique_ptr<Resolver> Resolver::create(uv_loop_t* loop, const ResolverOptions& options,
+                                           std::string* error) {
+  if (!(options.timeout_s > 0) || options.timeout_s > 86400) {
+    *error = "DNS timeout must be between 0 and 86400 seconds";
+    return nullptr;
+  }
+  std::vector<std::string> servers_csv;
+  for (const std::string& server : options.servers) {
+    std::string entry;
+    if (!server_csv_entry(server, &entry)) {
+      *error = "invalid resolver '" + server + "': expected ADDR, ADDR:PORT or [IPV6]:PORT";
+      return nullptr;
+    }
+    servers_csv.push_back(entry);
+  }
+  auto impl = std::make_unique<Impl>(loop, options);
+  std::string init_error = impl->init(servers_csv);
+  if (!init_error.empty()) {
+    *error = init_error;
+    // Its handles are open already; the loop's next run closes and frees them.
+    impl->close();
+    impl->delete_when_closed();
+    impl.release();
+    return nullptr;
+  }
+  return std::unique_ptr<Resolver>(new Resolver(std::move(impl)));
+}
+
+void Resolver::resolve(const std::string& name, Callback cb) {
+  impl_->resolve(name, std::move(cb));
+}
+
+void Resolver::close() { impl_->close(); }
+
+bool Resolver::closed() const { return impl_->closed(); }
+
+size_t Resolver::in_flight() const { return impl_->in_flight(); }
+
+}  // namespace tlsfleet::net

@@ -1,0 +1,241 @@
+#include "output/json_writer.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace tlsfleet::output {
+
+namespace {
+
+// True for the bytes copied as they are: printable ASCII other than `"` and `\`.
+constexpr std::array<bool, 256> make_plain_table() {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[c] = true;
+  plain['"'] = false;
+  plain['\\'] = false;
+  return plain;
+}
+constexpr std::array<bool, 256> kPlain = make_plain_table();
+
+// True when none of the 8 bytes in `word` needs attention: no control byte, no `"`, no `\`,
+// no DEL and nothing non-ASCII. Bit tricks from "Bit Twiddling Hacks" (hasless, haszero);
+// each test is exact for "some byte matches", which is all the scan needs.
+inline bool plain_word(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  const uint64_t quote = word ^ (kOnes * '"');
+  const uint64_t backslash = word ^ (kOnes * '\\');
+  const uint64_t below_space = (word - kOnes * 0x20) & ~word;
+  const uint64_t has_quote = (quote - kOnes) & ~quote;
+  const uint64_t has_backslash = (backslash - kOnes) & ~backslash;
+  const uint64_t del_or_high = (word + kOnes) | word;  // 0x7f + 1 and 0x80.. set the high bit
+  return ((below_space | has_quote | has_backslash | del_or_high) & kHighs) == 0;
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Magnitude from which number() switches from fixed to exponent notation.
+constexpr double kFixedLimit = 1e15;
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+
+void append_ascii_escape(unsigned char c, std::string& out) {
+  switch (c) {
+    case '"':
+      out.append("\\\"");
+      return;
+    case '\\':
+      out.append("\\\\");
+      return;
+    case '\b':
+      out.append("\\b");
+      return;
+    case '\f':
+      out.append("\\f");
+      return;
+    case '\n':
+      out.append("\\n");
+      return;
+    case '\r':
+      out.append("\\r");
+      return;
+    case '\t':
+      out.append("\\t");
+      return;
+    default:
+      break;
+  }
+  const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+  out.append(escape, sizeof escape);
+}
+
+struct Utf8Scan {
+  std::size_t length;  // bytes consumed: the whole character, or the maximal invalid subpart
+  bool valid;
+};
+
+// Scans one UTF-8 character starting at a non-ASCII byte, following Unicode Table 3-7
+// (well-formed byte sequences): the lead byte fixes the length and the allowed range of the
+// second byte, which is what excludes overlongs, surrogates and code points past U+10FFFF.
+Utf8Scan scan_utf8(const unsigned char* p, const unsigned char* end) {
+  const unsigned char lead = p[0];
+  std::size_t trailing = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    trailing = 1;
+  } else if (lead == 0xE0) {
+    trailing = 2;
+    low = 0xA0;  // below is an overlong 3-byte form
+  } else if (lead == 0xED) {
+    trailing = 2;
+    high = 0x9F;  // above are the surrogates U+D800..U+DFFF
+  } else if (lead >= 0xE1 && lead <= 0xEF) {
+    trailing = 2;
+  } else if (lead == 0xF0) {
+    trailing = 3;
+    low = 0x90;  // below is an overlong 4-byte form
+  } else if (lead >= 0xF1 && lead <= 0xF3) {
+    trailing = 3;
+  } else if (lead == 0xF4) {
+    trailing = 3;
+    high = 0x8F;  // above is past U+10FFFF
+  } else {
+    return {1, false};  // continuation byte, C0/C1 overlong lead, or F5..FF
+  }
+  for (std::size_t i = 1; i <= trailing; ++i) {
+    if (p + i == end) return {i, false};
+    const unsigned char b = p[i];
+    if (b < (i == 1 ? low : 0x80) || b > (i == 1 ? high : 0xBF)) return {i, false};
+  }
+  return {trailing + 1, true};
+}
+
+}  // namespace
+
+void append_json_string(std::string_view value, std::string& out) {
+  // Most strings are plain ASCII; one reservation covers them and the quotes.
+  out.reserve(out.size() + value.size() + 2);
+  out.push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+  const auto* const end = p + value.size();
+  while (p < end) {
+    const auto* run = p;
+    // Subjects, names and cipher lists are mostly plain ASCII: skip it 8 bytes at a time.
+    while (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, sizeof word);
+      if (!plain_word(word)) break;
+      p += 8;
+    }
+    while (p < end && kPlain[*p]) ++p;
+    out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
+    if (p == end) break;
+    if (*p < 0x80) {
+      append_ascii_escape(*p, out);
+      ++p;
+      continue;
+    }
+    const Utf8Scan scan = scan_utf8(p, end);
+    if (!scan.valid) {
+      out.append(kReplacement);
+    } else if (scan.length == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+      out.append(p[2] == 0xA8 ? "\\u2028" : "\\u2029");
+    } else {
+      out.append(reinterpret_cast<const char*>(p), scan.length);
+    }
+    p += scan.length;
+  }
+  out.push_back('"');
+}
+
+void JsonWriter::begin_object() {
+  separate();
+  out_.push_back('{');
+}
+
+void JsonWriter::end_object() {
+  out_.push_back('}');
+  need_comma_ = true;
+}
+
+void JsonWriter::begin_array() {
+  separate();
+  out_.push_back('[');
+}
+
+void JsonWriter::end_array() {
+  out_.push_back(']');
+  need_comma_ = true;
+}
+
+void JsonWriter::key(std::string_view name) {
+  separate();
+  append_json_string(name, out_);
+  out_.push_back(':');
+}
+
+void JsonWriter::string(std::string_view value) {
+  separate();
+  append_json_string(value, out_);
+  need_comma_ = true;
+}
+
+void JsonWriter::string_or_null(const std::optional<std::string>& value) {
+  if (value) {
+    string(*value);
+  } else {
+    null();
+  }
+}
+
+void JsonWriter::integer(int64_t value) {
+  separate();
+  char buf[24];
+  const auto result = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, result.ptr);
+  need_comma_ = true;
+}
+
+void JsonWriter::number(double value) {
+  if (!std::isfinite(value)) {
+    null();
+    return;
+  }
+  separate();
+  char buf[64];
+  if (std::fabs(value) >= kFixedLimit) {
+    // Past 2^53 a double has no fractional digits to keep, and integer literals of 20 or
+    // more digits are rejected by some readers (simdjson among them); exponent form parses
+    // everywhere.
+    const auto result = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+    out_.append(buf, result.ptr);
+    need_comma_ = true;
+    return;
+  }
+  const auto result = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 3);
+  const char* last = result.ptr;
+  while (last[-1] == '0') --last;  // the fraction always has 3 digits, so a '.' stops this
+  if (last[-1] == '.') --last;
+  std::string_view text(buf, static_cast<std::size_t>(last - buf));
+  if (text == "-0") text = "0";  // -0.0001 rounds to "-0"; JSON readers need no sign there
+  out_.append(text);
+  need_comma_ = true;
+}
+
+void JsonWriter::boolean(bool value) {
+  separate();
+  out_.append(value ? "true" : "false");
+  need_comma_ = true;
+}
+
+void JsonWriter::null() {
+  separate();
+  out_.append("null");
+  need_comma_ = true;
+}
+
+}  // namespace tlsfleet::output

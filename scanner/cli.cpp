@@ -1,0 +1,154 @@
+#include "scanner/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <iostream>
+#include <set>
+
+#include "scanner/scan.h"
+
+namespace tlsfleet::scanner {
+
+namespace {
+
+std::optional<uint16_t> parse_port(std::string_view text) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<uint16_t>(value);
+}
+
+int severity_from_name(const std::string& name) {
+  static const char* kNames[] = {"info", "low", "medium", "high", "critical"};
+  for (int i = 0; i < 5; ++i) {
+    if (name == kNames[i]) return i;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::vector<uint16_t>> parse_port_list(const std::string& text, std::string* error) {
+  std::vector<uint16_t> ports;
+  std::set<uint16_t> seen;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string_view item(text.data() + start,
+                          (comma == std::string::npos ? text.size() : comma) - start);
+    size_t dash = item.find('-');
+    std::optional<uint16_t> first = parse_port(item.substr(0, dash));
+    std::optional<uint16_t> last =
+        dash == std::string_view::npos ? first : parse_port(item.substr(dash + 1));
+    if (!first || !last || *last < *first) {
+      *error = "invalid port list '" + text + "': '" + std::string(item) +
+               "' is not a port (1-65535) or a range like 9000-9010";
+      return std::nullopt;
+    }
+    for (unsigned p = *first; p <= *last; ++p) {
+      if (seen.insert(static_cast<uint16_t>(p)).second) ports.push_back(static_cast<uint16_t>(p));
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return ports;
+}
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"tlsfleet: sweep fleets of TLS endpoints and explain what is wrong with each"};
+  app.set_version_flag("--version", "tlsfleet 0.1.0");
+  app.require_subcommand(1);
+
+  ScanOptions o;
+  std::string ports = "443";
+  std::string depth = "basic";
+  std::string fail_on;
+  std::string sni;
+  bool progress = false, no_progress = false;
+
+  CLI::App* scan = app.add_subcommand("scan", "Scan TLS endpoints and write one NDJSON record each");
+  scan->add_option("targets", o.targets,
+                   "names, addresses, CIDRs, ranges, name@address, URLs (see docs/CLI.md)");
+  scan->add_option("-i,--input", o.input_files, "targets file, one per line; - for stdin");
+  scan->add_option("-p,--ports", ports, "ports to scan, e.g. 443,8443,9000-9010")
+      ->default_str("443");
+  scan->add_option("-o,--output", o.output, "NDJSON output file; - for stdout")->default_str("-");
+  scan->add_option("--depth", depth, "basic (one handshake); standard and full come later")
+      ->check(CLI::IsMember({"basic", "standard", "full"}))
+      ->default_str("basic");
+  scan->add_option("-c,--concurrency", o.concurrency, "endpoints in flight at once")
+      ->check(CLI::Range(1, 1000000))
+      ->default_str("1000");
+  scan->add_option("-r,--rate", o.rate, "new TCP connections per second, 0 = no limit")
+      ->check(CLI::Range(0.0, 1e9))
+      ->default_str("0");
+  scan->add_option("--timeout", o.timeout_s, "deadline of one connection (connect + handshake), s")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->default_str("5");
+  scan->add_option("--dns-timeout", o.dns_timeout_s, "deadline of one DNS lookup, s")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->default_str("3");
+  scan->add_option("--retries", o.retries, "retries of a connect that timed out")
+      ->check(CLI::Range(0, 10))
+      ->default_str("1");
+  scan->add_option("--resolver", o.resolvers, "DNS server ADDR[:PORT], repeatable; default system");
+  scan->add_option("--ca-file", o.ca_file, "trust anchors (PEM); default the system store")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--sni", sni, "server name to send to address targets");
+  scan->add_option("--threads", o.threads, "worker threads; default one per core")
+      ->check(CLI::Range(1, 256));
+  scan->add_flag("--ipv6", o.ipv6, "also resolve AAAA records");
+  scan->add_option("--exclude", o.exclude_file, "addresses/CIDRs never to connect to");
+  scan->add_option("--expiry-warn", o.expiry_warn_days, "days before expiry to warn")
+      ->check(CLI::Range(0, 36500))
+      ->default_str("30");
+  scan->add_option("--fail-on", fail_on, "exit 1 when a finding at or above this severity was reported")
+      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
+  scan->add_flag("--progress", progress, "progress line on stderr (default: when a terminal)");
+  scan->add_flag("--no-progress", no_progress, "no progress line");
+  scan->add_flag("-q,--quiet", o.quiet, "no summary line on stderr");
+  scan->add_option("--max-read", o.max_read_bytes, "bytes read per connection at most")
+      ->check(CLI::Range(static_cast<size_t>(16 * 1024), static_cast<size_t>(64 << 20)))
+      ->default_str("1048576");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "tlsfleet: " << e.what() << "\nRun 'tlsfleet --help' or 'tlsfleet scan --help'.\n";
+    return kExitUsage;
+  }
+
+  std::string error;
+  auto port_list = parse_port_list(ports, &error);
+  if (!port_list) {
+    std::cerr << "tlsfleet: --ports: " << error << "\n";
+    return kExitUsage;
+  }
+  o.ports = std::move(*port_list);
+  if (depth != "basic") {
+    std::cerr << "tlsfleet: --depth " << depth
+              << " is not available yet in this build; use --depth basic\n";
+    return kExitUsage;
+  }
+  o.depth = Depth::kBasic;
+  if (!fail_on.empty()) o.fail_on = severity_from_name(fail_on);
+  if (!sni.empty()) o.sni = sni;
+  if (progress && no_progress) {
+    std::cerr << "tlsfleet: --progress and --no-progress exclude each other\n";
+    return kExitUsage;
+  }
+  if (progress) o.progress = true;
+  if (no_progress) o.progress = false;
+  return run_scan(std::move(o));
+}
+
+}  // namespace tlsfleet::scanner

@@ -1,0 +1,37 @@
+// ScanOptions: everything `tlsfleet scan` was asked to do, as parsed from the command line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tlsfleet::scanner {
+
+enum class Depth { kBasic, kStandard, kFull };
+
+struct ScanOptions {
+  std::vector<std::string> targets;      // from the arguments
+  std::vector<std::string> input_files;  // -i; "-" is stdin
+  std::vector<uint16_t> ports{443};
+  std::string output = "-";
+  Depth depth = Depth::kBasic;
+  int concurrency = 1000;
+  double rate = 0;                       // new connections per second; 0 = no limit
+  double timeout_s = 5;
+  double dns_timeout_s = 3;
+  int retries = 1;
+  std::vector<std::string> resolvers;
+  std::string ca_file;
+  std::optional<std::string> sni;
+  int threads = 0;                       // 0 = one per core
+  bool ipv6 = false;
+  std::string exclude_file;
+  int expiry_warn_days = 30;
+  std::optional<int> fail_on;            // Severity as int; exit 1 at or above it
+  std::optional<bool> progress;          // unset: on when stderr is a terminal
+  bool quiet = false;                    // no summary line
+  size_t max_read_bytes = 1 << 20;       // per connection
+};
+
+}  // namespace tlsfleet::scanner

@@ -1,0 +1,68 @@
+#include "tls/negotiated.h"
+
+#include <openssl/objects.h>
+#include <openssl/tls1.h>
+
+#include <cstdio>
+
+namespace tlsfleet::tls {
+
+namespace {
+
+// OpenSSL names some groups by their X9.62/SEC names; SCHEMA.md uses the IANA ones.
+std::optional<std::string> group_name(int nid) {
+  switch (nid) {
+    case 0: return std::nullopt;
+    case NID_X25519: return "X25519";
+    case NID_X448: return "X448";
+    case NID_X9_62_prime256v1: return "secp256r1";
+    case NID_secp384r1: return "secp384r1";
+    case NID_secp521r1: return "secp521r1";
+    case NID_ffdhe2048: return "ffdhe2048";
+    case NID_ffdhe3072: return "ffdhe3072";
+    case NID_ffdhe4096: return "ffdhe4096";
+    case NID_ffdhe6144: return "ffdhe6144";
+    case NID_ffdhe8192: return "ffdhe8192";
+    default: break;
+  }
+  if ((nid & TLSEXT_nid_unknown) != 0) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%04x", nid & 0xffff);
+    return std::string(hex);
+  }
+  const char* sn = OBJ_nid2sn(nid);
+  if (sn) return std::string(sn);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string version_name(int version) {
+  switch (version) {
+    case SSL3_VERSION: return "SSLv3";
+    case TLS1_VERSION: return "TLSv1.0";
+    case TLS1_1_VERSION: return "TLSv1.1";
+    case TLS1_2_VERSION: return "TLSv1.2";
+    case TLS1_3_VERSION: return "TLSv1.3";
+    default: return "unknown";
+  }
+}
+
+Negotiated read_negotiated(SSL* ssl) {
+  Negotiated n;
+  n.version = version_name(SSL_version(ssl));
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) {
+    const char* standard = SSL_CIPHER_standard_name(cipher);
+    n.cipher = standard ? standard : SSL_CIPHER_get_name(cipher);
+  }
+  n.group = group_name(SSL_get_negotiated_group(ssl));
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+  if (alpn && alpn_len > 0) n.alpn = std::string(reinterpret_cast<const char*>(alpn), alpn_len);
+  const unsigned char* ocsp = nullptr;
+  n.ocsp_stapled = SSL_get_tlsext_status_ocsp_resp(ssl, &ocsp) > 0 && ocsp != nullptr;
+  return n;
+}
+
+}  // namespace tlsfleet::tls
