@@ -18,7 +18,7 @@ struct FindingOptions {
 };
 
 // Evaluates every rule against r and returns the findings that apply, in the table's
-// fixed order (certificate, chain, protocol, cipher, sni, session, backend). Each id
+// fixed order (certificate, chain, protocol, cipher, sni, session, OCSP, backend). Each id
 // appears at most once; its detail names every instance. A rule fires only when
 // the data that decides it is present: a record without `tls`, `cert` or `chain` (or
 // without a deeper probe's field) yields no finding about it. Pure: same input, same

@@ -25,8 +25,8 @@ namespace tlsfleet::tls {
 // - hostname_match checks host when set (a trailing dot ignored, wildcards allowed, the
 //   subject CN consulted only when the leaf has no DNS SAN, as OpenSSL clients do), else ip,
 //   else stays null; it is also null when OpenSSL cannot decide (malformed name);
-// - a null or empty stack yields no served certificate, trusted false, a verify_error; a
-//   null trust store trusts nothing.
+// - a null or empty stack yields no served certificate, trusted false, complete false,
+//   ordered true and a verify_error; a null trust store trusts nothing.
 ChainInfo analyze_chain(STACK_OF(X509) * served, X509_STORE* trust,
                         const std::optional<std::string>& host,
                         const std::optional<std::string>& ip, int64_t now_unix);
