@@ -194,7 +194,10 @@ void EndpointJob::fail(ErrorKind kind, std::string detail, int alert) {
 
 void EndpointJob::cancel() {
   if (state_ == State::kDone) return;
-  fail(ErrorKind::kCancelled, "the scan was interrupted before this endpoint finished");
+  ErrorStage stage = state_ == State::kHandshaking ? ErrorStage::kTls : ErrorStage::kConnect;
+  set_error(result_, ErrorKind::kCancelled, "the scan was interrupted before this endpoint finished");
+  result_.error->stage = stage;  // cancelled in whichever stage it had reached
+  finish();
 }
 
 void EndpointJob::finish() {

@@ -1,0 +1,736 @@
+// Resolver tests against a real dnsmasq that each test starts on its own loopback address
+// (127.53.X.Y, derived from the pid, so parallel test processes never collide) and stops.
+// Every resolver is pointed at a local server; nothing leaves 127.0.0.0/8.
+#include "net/resolver.h"
+
+#include <ares_version.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tlsfleet::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kBulkNames = 1000;
+
+// c-ares 1.18 moves on to the next server after a REFUSED or SERVFAIL answer and, once
+// none is left, ends the query with ARES_ECONNREFUSED: the resolver can only say that
+// the servers failed. Later c-ares versions report ARES_EREFUSED.
+#if ARES_VERSION < 0x011300
+constexpr DnsError kRefusedAs = DnsError::kServfail;
+#else
+constexpr DnsError kRefusedAs = DnsError::kRefused;
+#endif
+
+std::string bulk_name(int i) { return "n" + std::to_string(i) + ".test"; }
+std::string bulk_address(int i) {
+  return "10.2." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+}
+
+// 127.53.X.Y from the pid, never .0 or .255 in the last octet.
+std::string loopback_address() {
+  int pid = static_cast<int>(getpid());
+  return "127.53." + std::to_string((pid / 254) % 256) + "." + std::to_string(1 + pid % 254);
+}
+
+sockaddr_in socket_address(const std::string& ip, uint16_t port) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  inet_pton(AF_INET, ip.c_str(), &sa.sin_addr);
+  return sa;
+}
+
+// A bound UDP socket that never answers: queries sent to it just wait in its buffer.
+class SilentServer {
+ public:
+  explicit SilentServer(const std::string& ip) : fd_(socket(AF_INET, SOCK_DGRAM, 0)) {
+    sockaddr_in sa = socket_address(ip, 0);
+    bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    socklen_t len = sizeof sa;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len);
+    port_ = ntohs(sa.sin_port);
+  }
+  ~SilentServer() { ::close(fd_); }
+  uint16_t port() const { return port_; }
+  // Datagrams received so far (drains them).
+  int drain() {
+    char buf[1500];
+    int count = 0;
+    while (recv(fd_, buf, sizeof buf, MSG_DONTWAIT) >= 0) ++count;
+    return count;
+  }
+
+ private:
+  int fd_;
+  uint16_t port_ = 0;
+};
+
+// A UDP port on which nothing listens: bound once to learn a free port, then closed.
+uint16_t closed_udp_port(const std::string& ip) {
+  SilentServer probe(ip);
+  return probe.port();
+}
+
+// A one-question DNS query for name, type A.
+std::string dns_query(const std::string& name) {
+  std::string q("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12);
+  std::stringstream labels(name);
+  std::string label;
+  while (std::getline(labels, label, '.')) q += static_cast<char>(label.size()) + label;
+  q += std::string("\x00\x00\x01\x00\x01", 5);
+  return q;
+}
+
+// A server on the test's loop that answers every query with one fixed RCODE (2 SERVFAIL,
+// 5 REFUSED), the answers dnsmasq cannot be made to give on demand; it ignores names whose
+// first label is "silent", so those lookups stay in flight.
+class RcodeServer {
+ public:
+  RcodeServer(uv_loop_t* loop, const std::string& ip, int rcode) : rcode_(rcode) {
+    uv_udp_init(loop, &udp_);
+    udp_.data = this;
+    sockaddr_in sa = socket_address(ip, 0);
+    uv_udp_bind(&udp_, reinterpret_cast<sockaddr*>(&sa), 0);
+    int len = sizeof sa;
+    uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&sa), &len);
+    port_ = ntohs(sa.sin_port);
+    uv_udp_recv_start(&udp_, &RcodeServer::on_alloc, &RcodeServer::on_recv);
+  }
+  uint16_t port() const { return port_; }
+  int queries() const { return queries_; }
+  // The owner runs the loop afterwards, before this object goes.
+  void close() { uv_close(reinterpret_cast<uv_handle_t*>(&udp_), nullptr); }
+
+ private:
+  static void on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+    auto* self = static_cast<RcodeServer*>(handle->data);
+    *buf = uv_buf_init(self->buffer_, sizeof self->buffer_);
+  }
+  static void on_recv(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
+                      unsigned) {
+    auto* self = static_cast<RcodeServer*>(udp->data);
+    if (nread < 12 || from == nullptr) return;
+    ++self->queries_;
+    if (nread > 19 && std::memcmp(buf->base + 12, "\x06silent", 7) == 0) return;
+    buf->base[2] = static_cast<char>(buf->base[2] | 0x80);  // QR: a response
+    buf->base[3] = static_cast<char>((buf->base[3] & 0xf0) | self->rcode_);
+    uv_buf_t reply = uv_buf_init(buf->base, static_cast<unsigned>(nread));
+    uv_udp_try_send(udp, &reply, 1, from);
+  }
+
+  uv_udp_t udp_;
+  int rcode_;
+  int queries_ = 0;
+  uint16_t port_ = 0;
+  char buffer_[1500];
+};
+
+// dnsmasq in the foreground, answering .test names from a hosts file; everything else
+// under .test is NXDOMAIN and every other name is REFUSED (no upstream servers).
+class Dnsmasq {
+ public:
+  Dnsmasq(std::string ip, uint16_t port) : ip_(std::move(ip)), port_(port) {}
+  ~Dnsmasq() { stop(); }
+
+  // Returns an empty string when dnsmasq answers queries, else why not.
+  std::string start() {
+    char dir_template[] = "/tmp/resolver_test.XXXXXX";
+    if (mkdtemp(dir_template) == nullptr) return "mkdtemp failed";
+    dir_ = dir_template;
+    // Readable by all, in case dnsmasq drops to an unprivileged user.
+    std::filesystem::permissions(
+        dir_, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                  std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                  std::filesystem::perms::others_exec);
+    {
+      std::ofstream hosts(dir_ + "/hosts");
+      hosts << "10.1.0.1 one.test\n"
+               "10.1.0.2 two.test\n10.1.0.3 two.test\n"
+               "10.1.0.4 dual.test\nfd00::4 dual.test\n"
+               "fd00::5 six.test\n";
+      for (int i = 0; i < kBulkNames; ++i) hosts << bulk_address(i) << ' ' << bulk_name(i) << '\n';
+    }
+    std::vector<std::string> args = {"/usr/sbin/dnsmasq",
+                                     "--keep-in-foreground",
+                                     "--no-resolv",
+                                     "--no-hosts",
+                                     "--conf-file=/dev/null",
+                                     "--pid-file=",
+                                     "--bind-interfaces",
+                                     "--listen-address=" + ip_,
+                                     "--port=" + std::to_string(port_),
+                                     "--local=/test/",
+                                     "--addn-hosts=" + dir_ + "/hosts",
+                                     "--log-queries",
+                                     "--log-facility=" + dir_ + "/log"};
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::string err_path = dir_ + "/stderr";
+    pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ < 0) return "fork failed";
+    if (pid_ == 0) supervise(parent, argv.data(), err_path.c_str());
+    return wait_until_answering();
+  }
+
+  void stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+      dir_.clear();
+    }
+  }
+
+  // How many queries of that type for that name dnsmasq logged.
+  int queries(const std::string& type, const std::string& name) const {
+    std::ifstream log(dir_ + "/log");
+    std::string needle = "query[" + type + "] " + name + " ";
+    int count = 0;
+    for (std::string line; std::getline(log, line);)
+      count += line.find(needle) != std::string::npos;
+    return count;
+  }
+
+  std::string server() const { return ip_ + ":" + std::to_string(port_); }
+  const std::string& ip() const { return ip_; }
+
+ private:
+  // The forked child. A test process that crashes must not leave its dnsmasq behind, and
+  // dnsmasq clears the parent-death signal as it sets up its credentials; so this process
+  // stays between the two: it dies with the test, passing SIGTERM on to dnsmasq, and
+  // exits with dnsmasq's status. Only async-signal-safe calls from here on.
+  [[noreturn]] static void supervise(pid_t parent, char** argv, const char* err_path) {
+    struct sigaction action {};
+    action.sa_handler = [](int) {
+      terminating = 1;
+      if (child > 0) kill(child, SIGTERM);
+    };
+    sigaction(SIGTERM, &action, nullptr);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
+    child = fork();
+    if (child == 0) {
+      int out = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(out, 1);
+      dup2(out, 2);
+      execv(argv[0], argv);  // resets the SIGTERM handler
+      _exit(127);
+    }
+    if (child < 0) _exit(126);
+    if (terminating) kill(child, SIGTERM);  // SIGTERM came before child was set
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+  }
+  static inline volatile sig_atomic_t terminating = 0;
+  static inline volatile pid_t child = -1;
+
+  std::string wait_until_answering() {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in sa = socket_address(ip_, port_);
+    std::string query = dns_query("ready.test");
+    std::string why = "dnsmasq did not answer within 5 s";
+    for (auto start = Clock::now(); Clock::now() - start < std::chrono::seconds(5);) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        std::ifstream err(dir_ + "/stderr");
+        why = "dnsmasq exited: " + std::string(std::istreambuf_iterator<char>(err), {});
+        break;
+      }
+      sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+      pollfd pfd{fd, POLLIN, 0};
+      char buf[512];
+      if (poll(&pfd, 1, 50) == 1 && recv(fd, buf, sizeof buf, 0) >= 12) {
+        why.clear();
+        break;
+      }
+    }
+    ::close(fd);
+    return why;
+  }
+
+  std::string ip_;
+  uint16_t port_;
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+std::vector<std::string> texts(const DnsAnswer& answer) {
+  std::vector<std::string> out;
+  for (const IpAddress& ip : answer.addresses) out.push_back(ip.to_string());
+  return out;
+}
+
+// One lookup's outcome, as its callback saw it.
+struct Result {
+  int calls = 0;
+  DnsAnswer answer;
+  Clock::time_point at;
+};
+
+class ResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(uv_loop_init(&loop_), 0);
+    static int sequence = 0;
+    uint16_t port = static_cast<uint16_t>(5300 + (getpid() / 65536 + sequence++) % 100);
+    dnsmasq_ = std::make_unique<Dnsmasq>(loop_ip_, port);
+    std::string why = dnsmasq_->start();
+    ASSERT_TRUE(why.empty()) << why;
+  }
+
+  void TearDown() override {
+    dnsmasq_.reset();
+    for (auto& server : rcode_servers_) server->close();
+    // Whatever a failed test left open closes here, so the loop check below is about
+    // the resolver, not about the test's early return.
+    run_loop(5);
+    // Every handle the resolver opened was closed and its close callback ran.
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+  }
+
+  std::unique_ptr<Resolver> make(std::vector<std::string> servers, double timeout_s = 3.0,
+                                 bool ipv6 = false) {
+    ResolverOptions options;
+    options.servers = std::move(servers);
+    options.timeout_s = timeout_s;
+    options.ipv6 = ipv6;
+    std::string error;
+    auto resolver = Resolver::create(&loop_, options, &error);
+    EXPECT_TRUE(resolver) << error;
+    return resolver;
+  }
+  std::unique_ptr<Resolver> make_local(double timeout_s = 3.0, bool ipv6 = false) {
+    return make({dnsmasq_->server()}, timeout_s, ipv6);
+  }
+
+  // Starts a lookup whose callback records into *result; checks it did not run inside.
+  void resolve(Resolver& resolver, const std::string& name, Result* result) {
+    resolver.resolve(name, [result](const DnsAnswer& answer) {
+      ++result->calls;
+      result->answer = answer;
+      result->at = Clock::now();
+    });
+    EXPECT_EQ(result->calls, 0) << "callback ran inside resolve(" << name << ")";
+  }
+
+  // Runs the loop until done() holds or nothing is left to do; false if that took longer
+  // than limit_s.
+  bool run_loop(double limit_s, std::function<bool()> done = {}) {
+    struct Guard {
+      std::function<bool()> done;
+      bool expired = false;
+    } guard{std::move(done)};
+    // Neither handle keeps the loop alive; the prepare handle checks done() before the
+    // loop would block, and stopping there makes the poll phase return at once.
+    uv_prepare_t check;
+    uv_prepare_init(&loop_, &check);
+    check.data = &guard;
+    uv_prepare_start(&check, [](uv_prepare_t* p) {
+      auto* g = static_cast<Guard*>(p->data);
+      if (g->done && g->done()) uv_stop(p->loop);
+    });
+    uv_unref(reinterpret_cast<uv_handle_t*>(&check));
+    uv_timer_t watchdog;
+    uv_timer_init(&loop_, &watchdog);
+    watchdog.data = &guard;
+    uv_timer_start(
+        &watchdog,
+        [](uv_timer_t* t) {
+          static_cast<Guard*>(t->data)->expired = true;
+          uv_stop(t->loop);
+        },
+        static_cast<uint64_t>(limit_s * 1000), 0);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&watchdog));
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
+    uv_run(&loop_, UV_RUN_NOWAIT);  // runs both close callbacks
+    return !guard.expired;
+  }
+
+  // close(), then the loop until every close callback ran.
+  void close(Resolver& resolver) {
+    resolver.close();
+    EXPECT_FALSE(resolver.closed()) << "handles cannot be closed before the loop runs";
+    EXPECT_TRUE(run_loop(5, [&] { return resolver.closed(); }));
+    EXPECT_TRUE(resolver.closed());
+  }
+
+  Result lookup(Resolver& resolver, const std::string& name) {
+    Result result;
+    resolve(resolver, name, &result);
+    EXPECT_TRUE(run_loop(10, [&] { return result.calls > 0; }));
+    EXPECT_EQ(result.calls, 1) << name;
+    return result;
+  }
+
+  // A server on the loop answering with rcode; closed in TearDown.
+  RcodeServer& rcode_server(int rcode) {
+    rcode_servers_.push_back(std::make_unique<RcodeServer>(&loop_, loop_ip_, rcode));
+    return *rcode_servers_.back();
+  }
+
+  uv_loop_t loop_;
+  std::string loop_ip_ = loopback_address();
+  std::unique_ptr<Dnsmasq> dnsmasq_;
+  std::vector<std::unique_ptr<RcodeServer>> rcode_servers_;  // freed after the loop closed
+};
+
+TEST_F(ResolverTest, SingleARecord) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  Result r = lookup(*resolver, "one.test");
+  EXPECT_EQ(r.answer.error, DnsError::kNone) << r.answer.detail;
+  EXPECT_EQ(texts(r.answer), std::vector<std::string>{"10.1.0.1"});
+  EXPECT_TRUE(r.answer.detail.empty());
+  EXPECT_EQ(resolver->in_flight(), 0u);
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, TwoARecordsBothReturned) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  Result r = lookup(*resolver, "two.test");
+  EXPECT_EQ(r.answer.error, DnsError::kNone) << r.answer.detail;
+  std::vector<std::string> got = texts(r.answer);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"10.1.0.2", "10.1.0.3"}));
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, Nxdomain) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  Result r = lookup(*resolver, "nope.test");
+  EXPECT_EQ(r.answer.error, DnsError::kNxdomain) << r.answer.detail;
+  EXPECT_TRUE(r.answer.addresses.empty());
+  EXPECT_FALSE(r.answer.detail.empty());
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, NameWithoutARecordIsNoAddress) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  // six.test exists (it has an AAAA record), so this is NODATA, not NXDOMAIN.
+  Result r = lookup(*resolver, "six.test");
+  EXPECT_EQ(r.answer.error, DnsError::kNoAddress) << r.answer.detail;
+  EXPECT_TRUE(r.answer.addresses.empty());
+  EXPECT_FALSE(r.answer.detail.empty());
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, Ipv6ReturnsBothFamiliesIpv4First) {
+  auto resolver = make_local(3.0, /*ipv6=*/true);
+  ASSERT_TRUE(resolver);
+  Result dual = lookup(*resolver, "dual.test");
+  EXPECT_EQ(dual.answer.error, DnsError::kNone) << dual.answer.detail;
+  EXPECT_EQ(texts(dual.answer), (std::vector<std::string>{"10.1.0.4", "fd00::4"}));
+  // One family missing is not a failure when the other answered.
+  Result six = lookup(*resolver, "six.test");
+  EXPECT_EQ(six.answer.error, DnsError::kNone) << six.answer.detail;
+  EXPECT_EQ(texts(six.answer), std::vector<std::string>{"fd00::5"});
+  Result one = lookup(*resolver, "one.test");
+  EXPECT_EQ(one.answer.error, DnsError::kNone) << one.answer.detail;
+  EXPECT_EQ(texts(one.answer), std::vector<std::string>{"10.1.0.1"});
+  Result nope = lookup(*resolver, "nope.test");
+  EXPECT_EQ(nope.answer.error, DnsError::kNxdomain) << nope.answer.detail;
+  EXPECT_EQ(dnsmasq_->queries("AAAA", "dual.test"), 1);
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, RefusedByServer) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  // dnsmasq has no upstream, so it refuses names outside its local .test domain.
+  auto start = Clock::now();
+  Result r = lookup(*resolver, "elsewhere.invalid");
+  EXPECT_EQ(r.answer.error, kRefusedAs) << r.answer.detail;
+  EXPECT_LT(r.at - start, std::chrono::milliseconds(500));
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, Servfail) {
+  RcodeServer& server = rcode_server(/*rcode=*/2);
+  auto resolver = make({loop_ip_ + ":" + std::to_string(server.port())});
+  ASSERT_TRUE(resolver);
+  auto start = Clock::now();
+  Result r = lookup(*resolver, "one.test");
+  EXPECT_EQ(r.answer.error, DnsError::kServfail) << r.answer.detail;
+  // An answer, even a failing one, ends the lookup: no waiting for a timeout.
+  EXPECT_LT(r.at - start, std::chrono::milliseconds(500));
+  EXPECT_GE(server.queries(), 1);
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, BadName) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  for (std::string name :
+       {std::string(64, 'a') + ".test", std::string("a..b.test"), std::string()}) {
+    Result r = lookup(*resolver, name);
+    EXPECT_EQ(r.answer.error, DnsError::kBadName) << name << ": " << r.answer.detail;
+  }
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, TimeoutWithinBudget) {
+  SilentServer silent(loop_ip_);
+  auto resolver = make({loop_ip_ + ":" + std::to_string(silent.port())}, 0.6);
+  ASSERT_TRUE(resolver);
+  auto start = Clock::now();
+  Result r = lookup(*resolver, "one.test");
+  EXPECT_EQ(r.answer.error, DnsError::kTimeout) << r.answer.detail;
+  EXPECT_LE(r.at - start, std::chrono::milliseconds(660));  // the budget + 10%
+  EXPECT_GE(r.at - start, std::chrono::milliseconds(540));  // and it did wait
+  EXPECT_EQ(silent.drain(), 2);                             // two tries
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, TimeoutBoundedWithSeveralServers) {
+  // Two silent servers: c-ares alone would take 1/3 + 1/3 + 2/3 + 2/3 of the budget; the
+  // resolver's own deadline still ends the lookup within it.
+  SilentServer first(loop_ip_);
+  SilentServer second(loop_ip_);
+  auto resolver = make({loop_ip_ + ":" + std::to_string(first.port()),
+                        loop_ip_ + ":" + std::to_string(second.port())},
+                       0.6);
+  ASSERT_TRUE(resolver);
+  auto start = Clock::now();
+  Result r;
+  resolve(*resolver, "one.test", &r);
+  EXPECT_TRUE(run_loop(5));
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_EQ(r.answer.error, DnsError::kTimeout) << r.answer.detail;
+  EXPECT_LE(r.at - start, std::chrono::milliseconds(660));
+  EXPECT_GE(first.drain() + second.drain(), 3);  // the budget saw both servers asked
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, ServerPortClosed) {
+  auto resolver = make({loop_ip_ + ":" + std::to_string(closed_udp_port(loop_ip_))}, 5.0);
+  ASSERT_TRUE(resolver);
+  auto start = Clock::now();
+  Result r = lookup(*resolver, "one.test");
+  EXPECT_EQ(r.answer.error, DnsError::kServfail) << r.answer.detail;
+  EXPECT_NE(r.answer.detail.find("refused"), std::string::npos) << r.answer.detail;
+  // The ICMP port-unreachable ends it long before the 5 s budget.
+  EXPECT_LT(r.at - start, std::chrono::seconds(1));
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, ThousandConcurrentLookups) {
+  auto resolver = make_local(10.0);
+  ASSERT_TRUE(resolver);
+  std::vector<Result> results(kBulkNames);
+  for (int i = 0; i < kBulkNames; ++i) resolve(*resolver, bulk_name(i), &results[i]);
+  EXPECT_EQ(resolver->in_flight(), static_cast<size_t>(kBulkNames));
+  auto start = Clock::now();
+  EXPECT_TRUE(run_loop(20));
+  int answered = 0;
+  for (int i = 0; i < kBulkNames; ++i) {
+    EXPECT_EQ(results[i].calls, 1) << bulk_name(i);
+    EXPECT_EQ(results[i].answer.error, DnsError::kNone)
+        << bulk_name(i) << ": " << results[i].answer.detail;
+    answered += texts(results[i].answer) == std::vector<std::string>{bulk_address(i)};
+  }
+  EXPECT_EQ(answered, kBulkNames);
+  // Well inside one retry timeout (3.3 s): no reply was lost and waited for.
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(resolver->in_flight(), 0u);
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, LookupsPastTheQueryCapWaitAndKeepTheirWholeBudget) {
+  SilentServer silent(loop_ip_);
+  ResolverOptions options;
+  options.servers = {loop_ip_ + ":" + std::to_string(silent.port())};
+  options.timeout_s = 0.3;
+  options.max_queries = 2;
+  std::string error;
+  auto resolver = Resolver::create(&loop_, options, &error);
+  ASSERT_TRUE(resolver) << error;
+  auto start = Clock::now();
+  std::vector<Result> results(4);
+  for (int i = 0; i < 4; ++i) resolve(*resolver, bulk_name(i), &results[i]);
+  EXPECT_EQ(silent.drain(), 2);  // only two queries went out
+  EXPECT_TRUE(run_loop(5));
+  for (const Result& r : results) {
+    EXPECT_EQ(r.calls, 1);
+    EXPECT_EQ(r.answer.error, DnsError::kTimeout) << r.answer.detail;
+  }
+  // The last two started when the first two ended, and still had 300 ms of their own.
+  EXPECT_LE(results[0].at - start, std::chrono::milliseconds(360));
+  EXPECT_GE(results[3].at - start, std::chrono::milliseconds(540));
+  EXPECT_LE(results[3].at - start, std::chrono::milliseconds(760));
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, IdenticalLookupsCoalesceAndAnswersAreCached) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  Result a, b, c;
+  resolve(*resolver, "one.test", &a);
+  resolve(*resolver, "one.test", &b);
+  resolve(*resolver, "ONE.test", &c);  // names are case-insensitive
+  EXPECT_EQ(resolver->in_flight(), 3u);
+  EXPECT_TRUE(run_loop(5));
+  for (Result* r : {&a, &b, &c}) {
+    EXPECT_EQ(r->calls, 1);
+    EXPECT_EQ(texts(r->answer), std::vector<std::string>{"10.1.0.1"});
+  }
+  EXPECT_EQ(dnsmasq_->queries("A", "one.test"), 1);
+
+  // A cache hit: answered without a query, yet still later, on the loop.
+  Result hit;
+  resolve(*resolver, "one.test", &hit);
+  EXPECT_EQ(resolver->in_flight(), 1u);
+  EXPECT_TRUE(run_loop(5));
+  EXPECT_EQ(hit.calls, 1);
+  EXPECT_EQ(texts(hit.answer), std::vector<std::string>{"10.1.0.1"});
+
+  // Failures are cached too.
+  Result miss1 = lookup(*resolver, "nope.test");
+  Result miss2 = lookup(*resolver, "nope.test");
+  EXPECT_EQ(miss1.answer.error, DnsError::kNxdomain);
+  EXPECT_EQ(miss2.answer.error, DnsError::kNxdomain);
+  EXPECT_EQ(dnsmasq_->queries("A", "one.test"), 1);
+  EXPECT_EQ(dnsmasq_->queries("A", "nope.test"), 1);
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, CallbackMayResolveAgain) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  Result first, second;
+  resolver->resolve("one.test", [&](const DnsAnswer& answer) {
+    ++first.calls;
+    first.answer = answer;
+    resolve(*resolver, "two.test", &second);
+  });
+  EXPECT_TRUE(run_loop(5));
+  EXPECT_EQ(first.calls, 1);
+  EXPECT_EQ(second.calls, 1);
+  EXPECT_EQ(second.answer.addresses.size(), 2u);
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, CloseCancelsLookupsInFlight) {
+  SilentServer silent(loop_ip_);
+  auto resolver = make({loop_ip_ + ":" + std::to_string(silent.port())}, 5.0);
+  ASSERT_TRUE(resolver);
+  std::vector<Result> results(4);
+  resolve(*resolver, "one.test", &results[0]);
+  resolve(*resolver, "two.test", &results[1]);
+  resolve(*resolver, "two.test", &results[2]);
+  resolve(*resolver, "nope.test", &results[3]);
+  // Let the queries go out, so c-ares has sockets the loop is polling.
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_GE(silent.drain(), 3);
+  auto start = Clock::now();
+  resolver->close();
+  resolver->close();  // idempotent
+  for (const Result& r : results) EXPECT_EQ(r.calls, 0) << "callbacks run on the loop";
+  EXPECT_TRUE(run_loop(5));
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(1));
+  for (const Result& r : results) {
+    EXPECT_EQ(r.calls, 1);
+    EXPECT_EQ(r.answer.error, DnsError::kOther);
+    EXPECT_EQ(r.answer.detail, "cancelled");
+  }
+  EXPECT_TRUE(resolver->closed());
+  EXPECT_EQ(resolver->in_flight(), 0u);
+  // A misuse, but still exactly one callback: no handle is left to deliver it later.
+  int late_calls = 0;
+  resolver->resolve(
+      "one.test", [&](const DnsAnswer& answer) { late_calls += answer.error == DnsError::kOther; });
+  EXPECT_EQ(late_calls, 1);
+}
+
+TEST_F(ResolverTest, CloseFromInsideACallback) {
+  RcodeServer& refusing = rcode_server(/*rcode=*/5);
+  auto resolver = make({loop_ip_ + ":" + std::to_string(refusing.port())}, 5.0);
+  ASSERT_TRUE(resolver);
+  Result pending, quick, after_close;
+  resolve(*resolver, "silent.test", &pending);  // never answered
+  resolver->resolve("quick.test", [&](const DnsAnswer& answer) {
+    ++quick.calls;
+    quick.answer = answer;
+    resolver->close();
+    resolve(*resolver, "late.test", &after_close);
+  });
+  EXPECT_TRUE(run_loop(5, [&] { return resolver->closed(); }));
+  EXPECT_EQ(quick.calls, 1);
+  EXPECT_EQ(quick.answer.error, kRefusedAs) << quick.answer.detail;
+  EXPECT_EQ(pending.calls, 1);
+  EXPECT_EQ(pending.answer.detail, "cancelled");
+  EXPECT_EQ(after_close.calls, 1);
+  EXPECT_EQ(after_close.answer.error, DnsError::kOther);
+  EXPECT_TRUE(resolver->closed());
+}
+
+TEST_F(ResolverTest, DestroyedBeforeClosingStillClosesCleanly) {
+  SilentServer silent(loop_ip_);
+  auto resolver = make({loop_ip_ + ":" + std::to_string(silent.port())}, 5.0);
+  ASSERT_TRUE(resolver);
+  Result r;
+  resolve(*resolver, "one.test", &r);
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  resolver.reset();  // no close(), loop not run: the handles outlive the Resolver
+  EXPECT_TRUE(run_loop(5));
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_EQ(r.answer.detail, "cancelled");
+}
+
+TEST_F(ResolverTest, InvalidServersFailCreate) {
+  for (const char* bad : {"", "dns.example", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "[::1",
+                          "[::1]x", "[127.0.0.1]:53", "1.2.3", "::1]:53"}) {
+    ResolverOptions options;
+    options.servers = {dnsmasq_->server(), bad};
+    std::string error;
+    EXPECT_FALSE(Resolver::create(&loop_, options, &error)) << bad;
+    EXPECT_NE(error.find(std::string("'") + bad + "'"), std::string::npos) << error;
+  }
+  ResolverOptions zero;
+  zero.servers = {dnsmasq_->server()};
+  zero.timeout_s = 0;
+  std::string error;
+  EXPECT_FALSE(Resolver::create(&loop_, zero, &error));
+  EXPECT_FALSE(error.empty());
+  // Every accepted form (nothing is sent to these).
+  auto resolver = make({"127.0.0.1", "127.0.0.1:53", "::1", "[::1]", "[::1]:5353"});
+  ASSERT_TRUE(resolver);
+  close(*resolver);
+}
+
+}  // namespace
+}  // namespace tlsfleet::net
