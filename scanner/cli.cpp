@@ -72,7 +72,9 @@ int run_cli(int argc, char** argv) {
   CLI::App* scan = app.add_subcommand("scan", "Scan TLS endpoints and write one NDJSON record each");
   scan->add_option("targets", o.targets,
                    "names, addresses, CIDRs, ranges, name@address, URLs (see docs/CLI.md)");
-  scan->add_option("-i,--input", o.input_files, "targets file, one per line; - for stdin");
+  // One file per -i (repeatable), so targets may follow it on the command line.
+  scan->add_option("-i,--input", o.input_files, "targets file, one per line; - for stdin")
+      ->allow_extra_args(false);
   scan->add_option("-p,--ports", ports, "ports to scan, e.g. 443,8443,9000-9010")
       ->default_str("443");
   scan->add_option("-o,--output", o.output, "NDJSON output file; - for stdout")->default_str("-");
@@ -94,7 +96,8 @@ int run_cli(int argc, char** argv) {
   scan->add_option("--retries", o.retries, "retries of a connect that timed out")
       ->check(CLI::Range(0, 10))
       ->default_str("1");
-  scan->add_option("--resolver", o.resolvers, "DNS server ADDR[:PORT], repeatable; default system");
+  scan->add_option("--resolver", o.resolvers, "DNS server ADDR[:PORT], repeatable; default system")
+      ->allow_extra_args(false);
   scan->add_option("--ca-file", o.ca_file, "trust anchors (PEM); default the system store")
       ->check(CLI::ExistingFile);
   scan->add_option("--sni", sni, "server name to send to address targets");

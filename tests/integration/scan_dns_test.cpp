@@ -1,0 +1,72 @@
+// Names resolved through the fleet's dnsmasq (--resolver): one address, two addresses
+// (one record each), and a name that does not exist.
+#include <gtest/gtest.h>
+
+#include "tests/integration/fleet_environment.h"
+#include "tests/integration/record_expectations.h"
+#include "tests/integration/scan_run.h"
+
+namespace tlsfleet::integration {
+namespace {
+
+TEST(ScanDns, NameResolvesToItsServer) {
+  const Fleet& f = fleet();
+  ScanRun run = scan({f.host("valid2")});
+  const Record* r = single_record(run);
+  ASSERT_NE(r, nullptr);
+
+  EXPECT_EQ(r->str("/target"), "valid2.test");
+  EXPECT_EQ(r->str_or_null("/host"), "valid2.test");
+  EXPECT_EQ(r->str_or_null("/ip"), f.ip("valid2"));
+  EXPECT_EQ(r->str_or_null("/sni"), "valid2.test");
+  ASSERT_EQ(r->str("/status"), "ok") << r->line();
+  EXPECT_TRUE(r->has("/timing_ms/dns"));
+  EXPECT_EQ(normalize_hex(r->str("/cert/sha256")), f.sha256("valid2"));
+  EXPECT_TRUE(r->boolean("/chain/hostname_match"));
+}
+
+TEST(ScanDns, TwoAddressesGiveTwoRecords) {
+  const Fleet& f = fleet();
+  ScanRun run = scan({"multi.test"});
+  EXPECT_EQ(run.exit_code(), 0) << run.describe();
+  ASSERT_EQ(run.records.size(), 2u) << run.describe() << "\nstdout:\n" << run.process.out;
+
+  std::vector<std::string> ips;
+  for (const Record& r : run.records) {
+    SCOPED_TRACE(r.label());
+    ips.push_back(r.str("/ip"));
+    EXPECT_EQ(r.str("/target"), "multi.test");
+    EXPECT_EQ(r.str_or_null("/host"), "multi.test");
+    EXPECT_EQ(r.str_or_null("/sni"), "multi.test");
+    EXPECT_EQ(r.str("/status"), "ok");
+    EXPECT_TRUE(r.boolean("/chain/hostname_match")) << "both leaves name multi.test";
+    expect_no_findings(r);
+    // Each record carries the certificate of the server at its own address.
+    std::string scenario = r.str("/ip") == f.ip("valid") ? "valid" : "valid2";
+    EXPECT_EQ(normalize_hex(r.str("/cert/sha256")), f.sha256(scenario));
+  }
+  expect_same_set(ips, {f.ip("valid"), f.ip("valid2")}, "addresses of multi.test");
+}
+
+TEST(ScanDns, NxdomainIsADnsError) {
+  const Fleet& f = fleet();
+  ScanRun run = scan({"nx.test"});
+  const Record* r = single_record(run);
+  ASSERT_NE(r, nullptr);
+
+  EXPECT_EQ(r->str("/target"), "nx.test");
+  EXPECT_EQ(r->str_or_null("/host"), "nx.test");
+  EXPECT_TRUE(r->is_null("/ip"));
+  EXPECT_EQ(r->integer("/port"), std::stoi(f.port()));
+  ASSERT_EQ(r->str("/status"), "dns_error") << r->line();
+  EXPECT_EQ(r->str("/error/stage"), "dns");
+  EXPECT_EQ(r->str("/error/code"), "NXDOMAIN");
+  EXPECT_TRUE(r->is_null("/tls"));
+  EXPECT_TRUE(r->is_null("/cert"));
+  EXPECT_TRUE(r->is_null("/chain"));
+  EXPECT_EQ(r->integer("/connections"), 0);
+  EXPECT_FALSE(r->has("/timing_ms/connect")) << "nothing to connect to";
+}
+
+}  // namespace
+}  // namespace tlsfleet::integration
