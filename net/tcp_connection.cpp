@@ -46,6 +46,11 @@ int TcpConnection::connect(const IpAddress& ip, uint16_t port, uint64_t timeout_
   return 0;
 }
 
+void TcpConnection::set_deadline(uint64_t timeout_ms) {
+  if (closing_) return;
+  uv_timer_start(&timer_, &TcpConnection::on_timer, timeout_ms, 0);
+}
+
 int TcpConnection::write(std::string bytes) {
   if (closing_ || bytes.empty()) return 0;
   auto request = std::make_unique<WriteRequest>();

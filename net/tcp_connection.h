@@ -37,6 +37,8 @@ class TcpConnection {
   // Returns 0 or a libuv error (e.g. UV_EMFILE), in which case nothing will be called
   // back and the owner should close().
   int connect(const IpAddress& ip, uint16_t port, uint64_t timeout_ms);
+  // Moves the deadline to timeout_ms from now (the owner's one timer, restarted).
+  void set_deadline(uint64_t timeout_ms);
   // Queues bytes to send; the buffer lives until libuv is done with it.
   int write(std::string bytes);
   // Stops the timer and reading, closes both handles. Idempotent.

@@ -111,6 +111,10 @@ void write_tls(JsonWriter& w, const std::optional<scanner::TlsInfo>& tls) {
     w.key("default_cert_sha256");
     w.string_or_null(tls->default_cert_sha256);
   }
+  if (tls->default_cert_covers_name) {
+    w.key("default_cert_hostname_match");
+    w.boolean(*tls->default_cert_covers_name);
+  }
   w.end_object();
 }
 

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <set>
 
+#include "scanner/readback_commands.h"
 #include "scanner/scan.h"
 
 namespace tlsfleet::scanner {
@@ -64,7 +65,7 @@ int run_cli(int argc, char** argv) {
 
   ScanOptions o;
   std::string ports = "443";
-  std::string depth = "basic";
+  std::string depth = "standard";
   std::string fail_on;
   std::string sni;
   bool progress = false, no_progress = false;
@@ -78,9 +79,16 @@ int run_cli(int argc, char** argv) {
   scan->add_option("-p,--ports", ports, "ports to scan, e.g. 443,8443,9000-9010")
       ->default_str("443");
   scan->add_option("-o,--output", o.output, "NDJSON output file; - for stdout")->default_str("-");
-  scan->add_option("--depth", depth, "basic (one handshake); standard and full come later")
+  std::string format = "native";
+  scan->add_option("--format", format,
+                   "native (docs/SCHEMA.md) or ecs (Elastic Common Schema names, docs/ECS.md)")
+      ->check(CLI::IsMember({"native", "ecs"}))
+      ->default_str("native");
+  scan->add_option("--depth", depth,
+                   "basic: one handshake; standard: + protocol versions, no-SNI, resumption; "
+                   "full: + cipher suites, groups")
       ->check(CLI::IsMember({"basic", "standard", "full"}))
-      ->default_str("basic");
+      ->default_str("standard");
   scan->add_option("-c,--concurrency", o.concurrency, "endpoints in flight at once")
       ->check(CLI::Range(1, 1000000))
       ->default_str("1000");
@@ -117,6 +125,16 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::Range(static_cast<size_t>(16 * 1024), static_cast<size_t>(64 << 20)))
       ->default_str("1048576");
 
+  // Reading scans back (docs/CLI.md): the work is in output/, see readback_commands.h.
+  std::string diff_old, diff_new, report_scan, report_html;
+  CLI::App* diff = app.add_subcommand("diff", "Change events between two scans, as NDJSON");
+  diff->add_option("OLD", diff_old, "the earlier scan (NDJSON, native or ecs)")->required();
+  diff->add_option("NEW", diff_new, "the later scan")->required();
+  CLI::App* report = app.add_subcommand("report", "Fleet summary of a scan for people");
+  report->add_option("SCAN", report_scan, "scan file (NDJSON, native or ecs); - for stdin")
+      ->required();
+  report->add_option("--html", report_html, "also write one self-contained HTML page here");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -130,6 +148,9 @@ int run_cli(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (diff->parsed()) return run_diff_command(diff_old, diff_new);
+  if (report->parsed()) return run_report_command(report_scan, report_html);
+
   std::string error;
   auto port_list = parse_port_list(ports, &error);
   if (!port_list) {
@@ -137,12 +158,13 @@ int run_cli(int argc, char** argv) {
     return kExitUsage;
   }
   o.ports = std::move(*port_list);
-  if (depth != "basic") {
-    std::cerr << "tlsfleet: --depth " << depth
-              << " is not available yet in this build; use --depth basic\n";
+  o.format = format == "ecs" ? OutputFormat::kEcs : OutputFormat::kNative;
+  if (depth == "full") {
+    std::cerr << "tlsfleet: --depth full is not available yet in this build; use --depth "
+                 "standard or basic\n";
     return kExitUsage;
   }
-  o.depth = Depth::kBasic;
+  o.depth = depth == "basic" ? Depth::kBasic : Depth::kStandard;
   if (!fail_on.empty()) o.fail_on = severity_from_name(fail_on);
   if (!sni.empty()) o.sni = sni;
   if (progress && no_progress) {

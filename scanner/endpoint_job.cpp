@@ -1,9 +1,9 @@
 #include "scanner/endpoint_job.h"
 
+#include <openssl/err.h>
 #include <uv.h>
 
-#include <openssl/err.h>
-
+#include <algorithm>
 #include <chrono>
 
 #include "scanner/findings.h"
@@ -36,9 +36,43 @@ ErrorKind connect_error_kind(int status) {
   }
 }
 
+// Failures that mean "no connection", as opposed to "the server said no".
+bool is_connect_failure(ErrorKind kind) {
+  return kind == ErrorKind::kConnectionRefused || kind == ErrorKind::kConnectTimeout ||
+         kind == ErrorKind::kHostUnreachable || kind == ErrorKind::kInternal;
+}
+
+ErrorKind failure_error_kind(tls::FailureKind kind) {
+  switch (kind) {
+    case tls::FailureKind::kAlert: return ErrorKind::kAlert;
+    case tls::FailureKind::kPlaintextHttp: return ErrorKind::kPlaintextHttp;
+    case tls::FailureKind::kNotTls: return ErrorKind::kNotTls;
+    case tls::FailureKind::kClosed: return ErrorKind::kConnectionClosed;
+    case tls::FailureKind::kInternal: return ErrorKind::kInternal;
+    case tls::FailureKind::kProtocolError:
+    case tls::FailureKind::kNone: return ErrorKind::kProtocolError;
+  }
+  return ErrorKind::kProtocolError;
+}
+
+// A reference of our own to a session the ClientSession owns.
+tls::SslSessionPtr share(SSL_SESSION* session) {
+  if (!session) return nullptr;
+  SSL_SESSION_up_ref(session);
+  return tls::SslSessionPtr(session);
+}
+
+bool has_session_id(SSL_SESSION* session) {
+  unsigned int length = 0;
+  return session && SSL_SESSION_get_id(session, &length) && length > 0;
+}
+
 }  // namespace
 
-EndpointJob::EndpointJob(JobHost& host, EndpointSpec spec) : host_(host), spec_(std::move(spec)) {
+EndpointJob::EndpointJob(JobHost& host, EndpointSpec spec)
+    : host_(host),
+      spec_(std::move(spec)),
+      plan_(host.options().depth, spec_.sni.has_value(), /*legacy_hello_available=*/false) {
   result_.target = spec_.target;
   result_.host = spec_.host;
   result_.ip = spec_.ip.to_string();
@@ -51,8 +85,20 @@ double EndpointJob::ms_since(uint64_t start_ns) const {
   return static_cast<double>(uv_hrtime() - start_ns) / 1e6;
 }
 
+uint64_t EndpointJob::timeout_ms() const {
+  auto ms = static_cast<uint64_t>(host_.options().timeout_s * 1000.0);
+  return ms > 0 ? ms : 1;
+}
+
 void EndpointJob::start() {
   start_ns_ = uv_hrtime();
+  start_probe(*plan_.next());
+}
+
+void EndpointJob::start_probe(const ProbeSpec& spec) {
+  probe_ = spec;
+  attempts_ = 0;
+  bytes_read_ = 0;
   connect();
 }
 
@@ -62,14 +108,11 @@ void EndpointJob::connect() {
   ++result_.connections;
   attempt_start_ns_ = uv_hrtime();
   connection_ = std::make_unique<net::TcpConnection>(host_.loop(), this);
-  auto timeout_ms = static_cast<uint64_t>(host_.options().timeout_s * 1000.0);
-  int rc = connection_->connect(spec_.ip, spec_.port, timeout_ms > 0 ? timeout_ms : 1);
-  if (rc != 0) {
-    if (rc == UV_EMFILE || rc == UV_ENFILE) {
-      fail(ErrorKind::kInternal, "out of file descriptors: lower --concurrency");
-    } else {
-      fail(connect_error_kind(rc), std::string("connect failed: ") + uv_strerror(rc));
-    }
+  int rc = connection_->connect(spec_.ip, spec_.port, timeout_ms());
+  if (rc == UV_EMFILE || rc == UV_ENFILE) {
+    probe_failed(ErrorKind::kInternal, "out of file descriptors: lower --concurrency");
+  } else if (rc != 0) {
+    probe_failed(connect_error_kind(rc), std::string("connect failed: ") + uv_strerror(rc));
   }
 }
 
@@ -82,54 +125,89 @@ void EndpointJob::on_connected(int status) {
       connect();
       return;
     }
-    fail(kind, std::string("connect failed: ") + uv_strerror(status));
+    probe_failed(kind, std::string("connect failed: ") + uv_strerror(status));
     return;
   }
-  result_.timing.connect_ms = ms_since(attempt_start_ns_);
+  if (probe_.kind == ProbeKind::kMain) result_.timing.connect_ms = ms_since(attempt_start_ns_);
   state_ = State::kHandshaking;
   handshake_start_ns_ = uv_hrtime();
-  session_ = std::make_unique<tls::ClientSession>(host_.client_context(), spec_.sni);
-  handshake_progress(session_->start());
+  session_ = make_session();
+  session_progress(session_->start());
+}
+
+std::unique_ptr<tls::ClientSession> EndpointJob::make_session() {
+  const tls::ClientContexts& contexts = host_.client_contexts();
+  switch (probe_.kind) {
+    case ProbeKind::kVersion:
+    case ProbeKind::kSessionIdSource:
+      return std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni);
+    case ProbeKind::kResumeSessionId:
+      return std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni,
+                                                  session_id_session_.get());
+    case ProbeKind::kNoSni:
+      return std::make_unique<tls::ClientSession>(contexts.modern.get(), std::nullopt);
+    case ProbeKind::kResumeTicket:
+      return std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni,
+                                                  ticket_session_.get());
+    case ProbeKind::kMain:
+    case ProbeKind::kLegacyHello: break;
+  }
+  return std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni);
 }
 
 void EndpointJob::on_data(const char* data, size_t len) {
-  if (state_ != State::kHandshaking) return;
+  if (state_ != State::kHandshaking && state_ != State::kLingering) return;
   bytes_read_ += len;
   if (bytes_read_ > host_.options().max_read_bytes) {
-    fail(ErrorKind::kReadLimit, "the server sent more than " +
-                                    std::to_string(host_.options().max_read_bytes) +
-                                    " bytes without finishing the handshake");
+    if (state_ == State::kLingering) {
+      probe_succeeded();
+      return;
+    }
+    probe_failed(ErrorKind::kReadLimit, "the server sent more than " +
+                                            std::to_string(host_.options().max_read_bytes) +
+                                            " bytes without finishing the handshake");
     return;
   }
-  handshake_progress(session_->feed(data, len));
+  tls::ProbeSession::State state = session_->feed(data, len);
+  if (state_ == State::kLingering) {
+    if (session_->has_ticket()) probe_succeeded();
+    return;
+  }
+  session_progress(state);
 }
 
 void EndpointJob::on_read_end(int status) {
+  if (state_ == State::kLingering) {
+    probe_succeeded();
+    return;
+  }
   if (state_ != State::kHandshaking) return;
   if (status == UV_EOF) {
-    handshake_progress(session_->on_eof());
+    session_progress(session_->on_eof());
     return;
   }
-  if (status == UV_ECONNRESET) {
-    fail(ErrorKind::kConnectionReset, "the server reset the connection during the handshake");
-    return;
-  }
-  fail(ErrorKind::kConnectionReset, std::string("read failed: ") + uv_strerror(status));
+  probe_failed(ErrorKind::kConnectionReset,
+               status == UV_ECONNRESET ? "the server reset the connection during the handshake"
+                                       : std::string("read failed: ") + uv_strerror(status));
 }
 
 void EndpointJob::on_deadline() {
-  if (state_ == State::kConnecting) {
-    if (attempts_ <= host_.options().retries) {
-      host_.retire(std::move(connection_));
-      connect();
+  switch (state_) {
+    case State::kConnecting:
+      if (attempts_ <= host_.options().retries) {
+        host_.retire(std::move(connection_));
+        connect();
+        return;
+      }
+      probe_failed(ErrorKind::kConnectTimeout, "no answer to the TCP connect within the deadline");
       return;
-    }
-    fail(ErrorKind::kConnectTimeout, "no answer to the TCP connect within the deadline");
-    return;
-  }
-  if (state_ == State::kHandshaking) {
-    fail(ErrorKind::kHandshakeTimeout, "the TLS handshake did not finish within the deadline (" +
-                                           std::to_string(bytes_read_) + " bytes received)");
+    case State::kHandshaking:
+      probe_failed(ErrorKind::kHandshakeTimeout,
+                   "the TLS handshake did not finish within the deadline (" +
+                       std::to_string(bytes_read_) + " bytes received)");
+      return;
+    case State::kLingering: probe_succeeded(); return;
+    case State::kDone: return;
   }
 }
 
@@ -138,18 +216,67 @@ void EndpointJob::send_pending() {
   if (session_->take_output(outgoing_) > 0) connection_->write(std::move(outgoing_));
 }
 
-void EndpointJob::handshake_progress(tls::ClientSession::State state) {
+void EndpointJob::session_progress(tls::ProbeSession::State state) {
   send_pending();
   switch (state) {
-    case tls::ClientSession::State::kHandshaking: return;
-    case tls::ClientSession::State::kDone: handshake_succeeded(); return;
-    case tls::ClientSession::State::kFailed: handshake_failed(); return;
+    case tls::ProbeSession::State::kHandshaking: return;
+    case tls::ProbeSession::State::kDone: probe_succeeded(); return;
+    case tls::ProbeSession::State::kFailed: {
+      const tls::HandshakeFailure& f = session_->failure();
+      probe_failed(failure_error_kind(f.kind), f.detail, f.alert);
+      return;
+    }
   }
 }
 
-void EndpointJob::handshake_succeeded() {
-  result_.timing.handshake_ms = ms_since(handshake_start_ns_);
+void EndpointJob::probe_succeeded() {
   SSL* ssl = session_->ssl();
+  ProbeOutcome outcome;
+  outcome.connected = true;
+  outcome.handshake_ok = true;
+  outcome.version = SSL_version(ssl);
+  outcome.has_ticket = session_->has_ticket();
+  outcome.has_session_id = !outcome.has_ticket && has_session_id(session_->session());
+
+  switch (probe_.kind) {
+    case ProbeKind::kMain:
+      // TLS 1.3 tickets come after the handshake: at depth >= standard, wait a few round
+      // trips for one (never past the deadline) so resumption by ticket can be tried.
+      if (state_ == State::kHandshaking && host_.options().depth != Depth::kBasic &&
+          outcome.version == TLS1_3_VERSION && !outcome.has_ticket) {
+        state_ = State::kLingering;
+        double rtt = result_.timing.connect_ms.value_or(10);
+        auto linger = static_cast<uint64_t>(std::clamp(4 * rtt + 50, 50.0, 1000.0));
+        auto left = static_cast<uint64_t>(std::max(1.0, timeout_ms() - ms_since(attempt_start_ns_)));
+        connection_->set_deadline(std::min(linger, left));
+        return;
+      }
+      main_succeeded(outcome);
+      break;
+    case ProbeKind::kVersion:
+    case ProbeKind::kSessionIdSource:
+      // A server that refuses the modern hello but speaks an older version still gets
+      // its certificate and chain reported, from this handshake.
+      if (!result_.tls) main_succeeded(outcome);
+      if (outcome.has_session_id && !session_id_session_) {
+        session_id_session_ = share(session_->session());
+      }
+      break;
+    case ProbeKind::kNoSni: no_sni_succeeded(); break;
+    case ProbeKind::kResumeTicket: ticket_resumed_ = session_->reused(); break;
+    case ProbeKind::kResumeSessionId: session_id_resumed_ = session_->reused(); break;
+    case ProbeKind::kLegacyHello: break;
+  }
+  // Say goodbye properly; the bytes go out with the close.
+  ERR_clear_error();
+  SSL_shutdown(ssl);
+  send_pending();
+  probe_finished(outcome);
+}
+
+void EndpointJob::main_succeeded(ProbeOutcome& outcome) {
+  SSL* ssl = session_->ssl();
+  if (probe_.kind == ProbeKind::kMain) result_.timing.handshake_ms = ms_since(handshake_start_ns_);
   tls::Negotiated n = tls::read_negotiated(ssl);
   TlsInfo info;
   info.version = std::move(n.version);
@@ -167,52 +294,110 @@ void EndpointJob::handshake_succeeded() {
     if (!name) ip = result_.ip;
     result_.chain = tls::analyze_chain(chain, host_.trust_store(), name, ip, now);
   }
-  // Say goodbye properly; the bytes go out with the close.
-  ERR_clear_error();
-  SSL_shutdown(ssl);
-  send_pending();
-  finish();
+  if (probe_.kind != ProbeKind::kMain) return;
+  if (outcome.has_ticket) ticket_session_ = share(session_->session());
+  if (outcome.has_session_id) session_id_session_ = share(session_->session());
 }
 
-void EndpointJob::handshake_failed() {
-  const tls::HandshakeFailure& f = session_->failure();
-  switch (f.kind) {
-    case tls::FailureKind::kAlert: fail(ErrorKind::kAlert, f.detail, f.alert); return;
-    case tls::FailureKind::kPlaintextHttp: fail(ErrorKind::kPlaintextHttp, f.detail); return;
-    case tls::FailureKind::kNotTls: fail(ErrorKind::kNotTls, f.detail); return;
-    case tls::FailureKind::kClosed: fail(ErrorKind::kConnectionClosed, f.detail); return;
-    case tls::FailureKind::kInternal: fail(ErrorKind::kInternal, f.detail); return;
-    case tls::FailureKind::kProtocolError:
-    case tls::FailureKind::kNone: fail(ErrorKind::kProtocolError, f.detail); return;
+void EndpointJob::no_sni_succeeded() {
+  if (!result_.tls) return;
+  result_.tls->sni_required = false;
+  result_.tls->default_cert_probed = true;
+  if (X509* leaf = SSL_get0_peer_certificate(session_->ssl())) {
+    tls::CertInfo info = tls::analyze_cert(leaf, now_unix_ms() / 1000);
+    result_.tls->default_cert_sha256 = info.sha256;
+    if (spec_.sni) {
+      result_.tls->default_cert_covers_name =
+          X509_check_host(leaf, spec_.sni->data(), spec_.sni->size(), 0, nullptr) == 1;
+    }
   }
 }
 
-void EndpointJob::fail(ErrorKind kind, std::string detail, int alert) {
-  set_error(result_, kind, std::move(detail), alert);
+void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {
+  ProbeOutcome outcome;
+  outcome.connected = !is_connect_failure(kind);
+  outcome.speaks_tls = kind != ErrorKind::kPlaintextHttp && kind != ErrorKind::kNotTls;
+  outcome.timed_out = kind == ErrorKind::kHandshakeTimeout;
+  if (probe_.kind == ProbeKind::kMain) set_error(result_, kind, std::move(detail), alert);
+  if (outcome.connected && result_.tls) {
+    switch (probe_.kind) {
+      case ProbeKind::kNoSni:
+        result_.tls->sni_required = true;
+        result_.tls->default_cert_probed = true;
+        break;
+      case ProbeKind::kResumeTicket: ticket_resumed_ = false; break;
+      case ProbeKind::kResumeSessionId: session_id_resumed_ = false; break;
+      default: break;
+    }
+  }
+  probe_finished(outcome);
+}
+
+void EndpointJob::probe_finished(const ProbeOutcome& outcome) {
+  if (connection_) host_.retire(std::move(connection_));
+  session_.reset();
+  if (state_ == State::kDone) return;
+  plan_.record(outcome);
+  // Once the scan is interrupted, an endpoint finishes with the probe it was running.
+  if (host_.stopping()) {
+    finish();
+    return;
+  }
+  if (std::optional<ProbeSpec> next = plan_.next()) {
+    start_probe(*next);
+    return;
+  }
   finish();
+}
+
+void EndpointJob::fill_depth_results() {
+  if (host_.options().depth == Depth::kBasic || !result_.tls) return;
+  static const std::pair<int, const char*> kVersions[] = {{TLS1_VERSION, "TLSv1.0"},
+                                                          {TLS1_1_VERSION, "TLSv1.1"},
+                                                          {TLS1_2_VERSION, "TLSv1.2"},
+                                                          {TLS1_3_VERSION, "TLSv1.3"}};
+  std::map<std::string, bool> protocols;
+  bool all_decided = true;
+  for (const auto& [version, name] : kVersions) {
+    std::optional<bool> accepted = plan_.accepted(version);
+    if (!accepted) all_decided = false;
+    protocols[name] = accepted.value_or(false);
+  }
+  if (all_decided) result_.tls->protocols = std::move(protocols);
+
+  std::optional<bool> ticket = ticket_resumed_;
+  if (!ticket && plan_.main_ok() && !plan_.ticket_available()) ticket = false;
+  std::optional<bool> session_id = session_id_resumed_;
+  if (!session_id && plan_.session_id_unavailable()) session_id = false;
+  if (ticket && session_id) result_.tls->resumption = Resumption{*session_id, *ticket};
 }
 
 void EndpointJob::cancel() {
   if (state_ == State::kDone) return;
-  ErrorStage stage = state_ == State::kHandshaking ? ErrorStage::kTls : ErrorStage::kConnect;
-  set_error(result_, ErrorKind::kCancelled, "the scan was interrupted before this endpoint finished");
+  ErrorStage stage = state_ == State::kConnecting ? ErrorStage::kConnect : ErrorStage::kTls;
+  set_error(result_, ErrorKind::kCancelled,
+            "the scan was interrupted before this endpoint finished");
   result_.error->stage = stage;  // cancelled in whichever stage it had reached
+  result_.tls.reset();
+  result_.cert.reset();
+  result_.chain.reset();
   finish();
 }
 
 void EndpointJob::finish() {
   if (state_ == State::kDone) return;
+  if (result_.status != Status::kCancelled) fill_depth_results();
   state_ = State::kDone;
-  if (connection_) {
-    connection_->close();
-    host_.retire(std::move(connection_));
-  }
+  if (connection_) host_.retire(std::move(connection_));
   session_.reset();
   result_.timing.total_ms = ms_since(start_ns_) + result_.timing.dns_ms.value_or(0);
   result_.finished_unix_ms = now_unix_ms();
   FindingOptions options;
   options.expiry_warn_days = host_.options().expiry_warn_days;
   options.now_unix = result_.finished_unix_ms / 1000;
+  // The stapling request is part of every handshake; reporting its absence is for the
+  // deeper scans, where the operator asked to hear about everything.
+  options.report_ocsp_not_stapled = host_.options().depth != Depth::kBasic;
   result_.findings = evaluate_findings(result_, options);
   host_.job_done(this, std::move(result_));
 }

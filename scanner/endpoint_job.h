@@ -1,6 +1,8 @@
-// EndpointJob: the scan of one (ip, port, sni) endpoint at basic depth, as an explicit
-// state machine: connect -> handshake -> analyse -> done. One connection at a time;
-// a connect that times out is retried up to --retries times, each with a fresh deadline.
+// EndpointJob: the scan of one (ip, port, sni) endpoint, as an explicit state machine
+// over a sequence of probes (ProbePlan): for each, connect -> handshake -> record, one
+// connection at a time. A connect that times out is retried up to --retries times, each
+// with a fresh deadline. The main handshake decides the record's status; the later
+// probes (depth >= standard) fill in what they learn.
 #pragma once
 
 #include <memory>
@@ -9,8 +11,10 @@
 #include "net/tcp_connection.h"
 #include "scanner/endpoint_result.h"
 #include "scanner/error.h"
+#include "scanner/probe_plan.h"
 #include "scanner/scan_options.h"
 #include "scanner/work_item.h"
+#include "tls/client_context.h"
 #include "tls/client_session.h"
 
 namespace tlsfleet::scanner {
@@ -22,13 +26,15 @@ class JobHost {
  public:
   virtual ~JobHost() = default;
   virtual uv_loop_t* loop() = 0;
-  virtual SSL_CTX* client_context() = 0;
+  virtual const tls::ClientContexts& client_contexts() = 0;
   virtual X509_STORE* trust_store() = 0;
   virtual const ScanOptions& options() = 0;
+  // The scan was interrupted: start no new probe.
+  virtual bool stopping() = 0;
   // The job is finished; the result is final. The host reaps the job later, outside
   // the job's own callbacks.
   virtual void job_done(EndpointJob* job, EndpointResult&& result) = 0;
-  // Takes a closing connection and frees it once its handles have closed.
+  // Closes a connection and frees it once its handles have closed.
   virtual void retire(std::unique_ptr<net::TcpConnection> connection) = 0;
 };
 
@@ -50,21 +56,34 @@ class EndpointJob : public net::TcpConnection::Handler {
   void on_deadline() override;
 
  private:
-  enum class State { kConnecting, kHandshaking, kDone };
+  enum class State {
+    kConnecting,   // TCP connect of the current probe in progress
+    kHandshaking,  // the probe's session is talking
+    kLingering,    // main handshake done; waiting briefly for a TLS 1.3 session ticket
+    kDone,
+  };
 
+  void start_probe(const ProbeSpec& spec);
   void connect();
+  std::unique_ptr<tls::ClientSession> make_session();
   void send_pending();
-  void handshake_progress(tls::ClientSession::State state);
-  void handshake_succeeded();
-  void handshake_failed();
-  void fail(ErrorKind kind, std::string detail, int alert = -1);
+  void session_progress(tls::ProbeSession::State state);
+  void probe_succeeded();
+  void probe_failed(ErrorKind kind, std::string detail, int alert = -1);
+  void probe_finished(const ProbeOutcome& outcome);
+  void main_succeeded(ProbeOutcome& outcome);
+  void no_sni_succeeded();
+  void fill_depth_results();
   void finish();
   double ms_since(uint64_t start_ns) const;
+  uint64_t timeout_ms() const;
 
   JobHost& host_;
   EndpointSpec spec_;
   EndpointResult result_;
   State state_ = State::kConnecting;
+  ProbePlan plan_;
+  ProbeSpec probe_;
   std::unique_ptr<net::TcpConnection> connection_;
   std::unique_ptr<tls::ClientSession> session_;
   std::string outgoing_;
@@ -73,6 +92,12 @@ class EndpointJob : public net::TcpConnection::Handler {
   uint64_t start_ns_ = 0;
   uint64_t attempt_start_ns_ = 0;
   uint64_t handshake_start_ns_ = 0;
+
+  // What later probes reuse or decide.
+  tls::SslSessionPtr ticket_session_;      // the main handshake's, to resume by ticket
+  tls::SslSessionPtr session_id_session_;  // a ticket-less TLS <= 1.2 session
+  std::optional<bool> ticket_resumed_;
+  std::optional<bool> session_id_resumed_;
 };
 
 }  // namespace tlsfleet::scanner

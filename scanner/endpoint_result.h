@@ -61,6 +61,7 @@ struct TlsInfo {
   std::optional<bool> sni_required;
   std::optional<std::string> default_cert_sha256;
   bool default_cert_probed = false;  // default_cert_sha256 was looked for (null vs absent)
+  std::optional<bool> default_cert_covers_name;  // the no-SNI leaf covers the SNI name
   // depth full
   std::optional<std::vector<std::pair<std::string, std::vector<std::string>>>> ciphers;
   std::optional<bool> server_preference;

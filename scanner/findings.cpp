@@ -377,6 +377,16 @@ std::string sni_required_detail(const EndpointResult&, const FindingOptions&) {
   return "the handshake fails when the ClientHello carries no SNI";
 }
 
+bool sni_default_cert_mismatch(const EndpointResult& r, const FindingOptions&) {
+  return r.tls && r.tls->sni_required == false && r.tls->default_cert_covers_name == false;
+}
+
+std::string sni_default_cert_mismatch_detail(const EndpointResult& r, const FindingOptions&) {
+  return "without SNI the server presents another certificate (sha256 " +
+         r.tls->default_cert_sha256.value_or("?") + "), which does not cover " +
+         r.sni.value_or("the name");
+}
+
 bool resumption_unsupported(const EndpointResult& r, const FindingOptions&) {
   return r.tls && r.tls->resumption && !r.tls->resumption->session_id && !r.tls->resumption->ticket;
 }
@@ -473,6 +483,11 @@ const Rule kRules[] = {
     {"SNI_REQUIRED", "sni", Severity::kInfo, sni_required, sni_required_detail,
      "If clients without SNI must connect, give the listener a default certificate: nginx "
      "'listen 443 ssl default_server' with ssl_certificate; HAProxy bind crt without strict-sni"},
+    {"SNI_DEFAULT_CERT_MISMATCH", "sni", Severity::kLow, sni_default_cert_mismatch,
+     sni_default_cert_mismatch_detail,
+     "Make the default certificate cover the name for clients without SNI: nginx "
+     "'listen ... default_server' in the server block of this name; HAProxy: put this "
+     "certificate first on the bind line or first in the crt-list"},
     {"RESUMPTION_UNSUPPORTED", "session", Severity::kLow, resumption_unsupported, resumption_detail,
      "Enable resumption: nginx ssl_session_cache shared:SSL:10m and ssl_session_tickets on; "
      "HAProxy tune.ssl.cachesize above 0 and no no-tls-tickets on the bind"},

@@ -168,8 +168,8 @@ int run_scan(ScanOptions options) {
     std::cerr << "tlsfleet: " << error << "\n";
     return kExitUsage;
   }
-  shared.client_context = tls::make_modern_client_context(&error);
-  if (!shared.client_context) {
+  shared.client_contexts = tls::make_client_contexts(&error);
+  if (!shared.client_contexts) {
     std::cerr << "tlsfleet: " << error << "\n";
     return kExitUsage;
   }

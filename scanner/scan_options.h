@@ -10,12 +10,16 @@ namespace tlsfleet::scanner {
 
 enum class Depth { kBasic, kStandard, kFull };
 
+// --format: SCHEMA.md's native records, or the same facts in Elastic Common Schema names.
+enum class OutputFormat { kNative, kEcs };
+
 struct ScanOptions {
   std::vector<std::string> targets;      // from the arguments
   std::vector<std::string> input_files;  // -i; "-" is stdin
   std::vector<uint16_t> ports{443};
   std::string output = "-";
-  Depth depth = Depth::kBasic;
+  OutputFormat format = OutputFormat::kNative;
+  Depth depth = Depth::kStandard;
   int concurrency = 1000;
   double rate = 0;                       // new connections per second; 0 = no limit
   double timeout_s = 5;

@@ -11,6 +11,7 @@
 #include "output/output_sink.h"
 #include "scanner/plan.h"
 #include "scanner/scan_options.h"
+#include "tls/client_context.h"
 #include "tls/ossl_ptr.h"
 
 namespace tlsfleet::scanner {
@@ -20,7 +21,7 @@ struct SharedScan {
   std::unique_ptr<Plan> plan;
   net::ExclusionSet exclusions;
   const net::ExclusionSet* plan_exclusions = nullptr;  // &exclusions when any were given
-  tls::SslCtxPtr client_context;
+  std::unique_ptr<tls::ClientContexts> client_contexts;
   tls::X509StorePtr trust_store;
   std::unique_ptr<output::OutputSink> sink;
 

@@ -1,5 +1,6 @@
 #include "scanner/worker.h"
 
+#include "output/ecs_record.h"
 #include "output/native_record.h"
 #include "scanner/error.h"
 #include "scanner/findings.h"
@@ -197,7 +198,11 @@ void Worker::retire(std::unique_ptr<net::TcpConnection> connection) {
 
 void Worker::emit(EndpointResult&& result) {
   stats_.count(result);
-  output::append_native_record(result, output_buffer_);
+  if (shared_.options.format == OutputFormat::kEcs) {
+    output::append_ecs_record(result, output_buffer_);
+  } else {
+    output::append_native_record(result, output_buffer_);
+  }
   if (output_buffer_.size() >= kOutputFlushBytes) flush_output();
 }
 

@@ -35,9 +35,10 @@ class Worker : public JobHost {
 
   // JobHost
   uv_loop_t* loop() override { return &loop_; }
-  SSL_CTX* client_context() override { return shared_.client_context.get(); }
+  const tls::ClientContexts& client_contexts() override { return *shared_.client_contexts; }
   X509_STORE* trust_store() override { return shared_.trust_store.get(); }
   const ScanOptions& options() override { return shared_.options; }
+  bool stopping() override { return shared_.stopping.load(std::memory_order_relaxed); }
   void job_done(EndpointJob* job, EndpointResult&& result) override;
   void retire(std::unique_ptr<net::TcpConnection> connection) override;
 

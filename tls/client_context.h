@@ -1,16 +1,31 @@
-// The SSL_CTX every main handshake uses, built once per scan and shared read-only by all
-// workers: a modern ClientHello (TLS 1.2 and 1.3, ALPN h2/http/1.1, OCSP status request)
-// at security level 0, so that weak servers still complete a handshake we can report on.
+// The SSL_CTXs probes use, built once per scan and shared read-only by all workers.
+// The modern profile is the main handshake: TLS 1.2 and 1.3, ALPN h2/http/1.1, an OCSP
+// status request, session tickets. The legacy profiles pin a highest version (TLS 1.0 to
+// 1.2) and offer every suite OpenSSL has, without tickets, so a session they make can
+// only resume by session ID. All run at security level 0, so weak servers still complete
+// a handshake we can report on; verification happens afterwards, in chain analysis.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "tls/ossl_ptr.h"
 
 namespace tlsfleet::tls {
 
+struct ClientContexts {
+  SslCtxPtr modern;
+  SslCtxPtr tls10;  // TLS 1.0 only
+  SslCtxPtr tls11;  // TLS 1.0 - 1.1
+  SslCtxPtr tls12;  // TLS 1.0 - 1.2
+
+  // The legacy context whose highest version is max_version (TLS1_VERSION ..
+  // TLS1_2_VERSION); nullptr for others.
+  SSL_CTX* up_to(int max_version) const;
+};
+
 // Returns nullptr and sets *error when OpenSSL refuses the configuration.
-SslCtxPtr make_modern_client_context(std::string* error);
+std::unique_ptr<ClientContexts> make_client_contexts(std::string* error);
 
 // The ALPN list the modern profile offers, in wire format.
 extern const unsigned char kAlpnH2Http11[];

@@ -4,19 +4,10 @@
 
 #include <cstring>
 
+#include "tls/first_bytes.h"
+
 namespace tlsfleet::tls {
 
-namespace {
-
-// A TLS record starts with a content type 20..24 and major version 3; an SSLv2-style
-// record has the high bit of its first byte set. Anything else is not TLS.
-bool looks_like_tls_record(const unsigned char* p, size_t len) {
-  if (p[0] & 0x80) return true;
-  if (p[0] < 20 || p[0] > 24) return false;
-  return len < 2 || p[1] == 3;
-}
-
-}  // namespace
 
 std::string drain_error_queue() {
   std::string reasons;
@@ -29,7 +20,8 @@ std::string drain_error_queue() {
   return reasons;
 }
 
-ClientSession::ClientSession(SSL_CTX* ctx, const std::optional<std::string>& sni)
+ClientSession::ClientSession(SSL_CTX* ctx, const std::optional<std::string>& sni,
+                             SSL_SESSION* resume)
     : ssl_(SSL_new(ctx)) {
   if (!ssl_) {
     fail(FailureKind::kInternal, "SSL_new failed: " + drain_error_queue());
@@ -53,6 +45,33 @@ ClientSession::ClientSession(SSL_CTX* ctx, const std::optional<std::string>& sni
   SSL_set_app_data(ssl_.get(), this);
   SSL_set_info_callback(ssl_.get(), &ClientSession::info_callback);
   if (sni && !sni->empty()) SSL_set_tlsext_host_name(ssl_.get(), sni->c_str());
+  if (resume) SSL_set_session(ssl_.get(), resume);
+}
+
+void enable_session_capture(SSL_CTX* ctx) {
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, &ClientSession::new_session_callback);
+}
+
+int ClientSession::new_session_callback(SSL* ssl, SSL_SESSION* session) {
+  auto* self = static_cast<ClientSession*>(SSL_get_app_data(ssl));
+  if (!self) return 0;
+  self->session_.reset(session);  // returning 1 hands us the reference
+  return 1;
+}
+
+bool ClientSession::has_ticket() const {
+  return session_ && SSL_SESSION_has_ticket(session_.get()) == 1;
+}
+
+bool ClientSession::reused() const { return ssl_ && SSL_session_reused(ssl_.get()) == 1; }
+
+void ClientSession::read_post_handshake() {
+  char discard[4096];
+  ERR_clear_error();
+  while (SSL_read(ssl_.get(), discard, sizeof discard) > 0) {
+  }
+  ERR_clear_error();
 }
 
 void ClientSession::info_callback(const SSL* ssl, int where, int ret) {
@@ -69,11 +88,16 @@ ClientSession::State ClientSession::start() {
 }
 
 ClientSession::State ClientSession::feed(const char* data, size_t len) {
+  if (state_ == State::kDone && len > 0) {
+    BIO_write(rbio_, data, static_cast<int>(len));
+    read_post_handshake();
+    return state_;
+  }
   if (state_ != State::kHandshaking || len == 0) return state_;
   if (!first_bytes_checked_) {
     // Decide "TLS or not" on the first five bytes, however the peer dribbles them.
     prefix_.append(data, len);
-    if (prefix_.size() < 5) return state_;
+    if (prefix_.size() < kFirstBytesWanted) return state_;
     first_bytes_checked_ = true;
     if (classify_prefix() != State::kHandshaking) return state_;
     BIO_write(rbio_, prefix_.data(), static_cast<int>(prefix_.size()));
@@ -86,15 +110,10 @@ ClientSession::State ClientSession::feed(const char* data, size_t len) {
 }
 
 ClientSession::State ClientSession::classify_prefix() {
-  const auto* p = reinterpret_cast<const unsigned char*>(prefix_.data());
-  if (prefix_.empty() || looks_like_tls_record(p, prefix_.size())) return state_;
-  // An HTTP server answers a ClientHello with a status line, or (HTTP/0.9-style, as some
-  // do for a request line they cannot parse) straight with an HTML error page.
-  if (prefix_.compare(0, 5, "HTTP/") == 0 || prefix_.compare(0, 5, "<!DOC") == 0 ||
-      prefix_.compare(0, 5, "<html") == 0 || prefix_.compare(0, 5, "<HTML") == 0) {
-    return fail(FailureKind::kPlaintextHttp, "the server answered in clear-text HTTP");
+  if (auto failure = classify_first_bytes(prefix_)) {
+    return fail(failure->kind, std::move(failure->detail));
   }
-  return fail(FailureKind::kNotTls, "the server sent bytes that are not a TLS record");
+  return state_;
 }
 
 ClientSession::State ClientSession::on_eof() {
@@ -127,6 +146,7 @@ ClientSession::State ClientSession::advance() {
   int rc = SSL_do_handshake(ssl_.get());
   if (rc == 1) {
     state_ = State::kDone;
+    read_post_handshake();  // a ticket may already be buffered behind the Finished
     return state_;
   }
   int err = SSL_get_error(ssl_.get(), rc);

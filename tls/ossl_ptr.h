@@ -13,6 +13,7 @@
 namespace tlsfleet::tls {
 
 struct SslFree { void operator()(SSL* p) const { SSL_free(p); } };
+struct SslSessionFree { void operator()(SSL_SESSION* p) const { SSL_SESSION_free(p); } };
 struct SslCtxFree { void operator()(SSL_CTX* p) const { SSL_CTX_free(p); } };
 struct BioFree { void operator()(BIO* p) const { BIO_free_all(p); } };
 struct X509Free { void operator()(X509* p) const { X509_free(p); } };
@@ -33,6 +34,7 @@ struct Asn1StringFree { void operator()(ASN1_STRING* p) const { ASN1_STRING_free
 
 using SslPtr = std::unique_ptr<SSL, SslFree>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+using SslSessionPtr = std::unique_ptr<SSL_SESSION, SslSessionFree>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using X509StorePtr = std::unique_ptr<X509_STORE, X509StoreFree>;

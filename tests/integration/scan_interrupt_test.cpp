@@ -1,5 +1,5 @@
-// Ctrl-C mid-scan: tlsfleet stops launching, lets the endpoints in flight finish within
-// their deadline, writes every finished record, and exits 130. A second interrupt
+// Ctrl-C (or SIGTERM) mid-scan: tlsfleet stops launching, lets the endpoints in flight
+// finish within their deadline, writes every finished record, and exits 130. A second interrupt
 // cancels what is still in flight, and those endpoints are written as `cancelled`.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -94,6 +94,25 @@ TEST(Interrupt, FirstSigintFinishesInFlightWritesEverythingAndExits130) {
   Child c = spawn(scan_args(out, "3"), fleet().dir() + "/interrupt1.err");
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   kill(c.pid, SIGINT);
+  int status = wait_for(c, std::chrono::seconds(8));
+  double seconds = std::chrono::duration<double>(Clock::now() - c.started).count();
+  ASSERT_EQ(status, 130);
+  EXPECT_LT(seconds, 3.0 * 1.1 + 1.0) << "in-flight endpoints finish within one deadline";
+
+  size_t lines, bad;
+  auto counts = statuses(out, &lines, &bad);
+  EXPECT_EQ(bad, 0u);
+  EXPECT_EQ(lines, 4u) << "the closed port and the three in flight; nothing new started";
+  EXPECT_EQ(counts["connect_error"], 1);
+  EXPECT_EQ(counts["timeout"], 3) << "the silent endpoints in flight were finished";
+}
+
+// A service manager or `kill` sends SIGTERM: the same as a first Ctrl-C.
+TEST(Interrupt, SigtermFinishesInFlightWritesEverythingAndExits130) {
+  std::string out = fleet().dir() + "/interrupt_term.ndjson";
+  Child c = spawn(scan_args(out, "3"), fleet().dir() + "/interrupt_term.err");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  kill(c.pid, SIGTERM);
   int status = wait_for(c, std::chrono::seconds(8));
   double seconds = std::chrono::duration<double>(Clock::now() - c.started).count();
   ASSERT_EQ(status, 130);

@@ -12,14 +12,16 @@ class ClientSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    ctx_ = make_modern_client_context(&error);
-    ASSERT_TRUE(ctx_) << error;
+    contexts_ = make_client_contexts(&error);
+    ASSERT_TRUE(contexts_) << error;
+    ctx_ = contexts_->modern.get();
   }
-  SslCtxPtr ctx_;
+  std::unique_ptr<ClientContexts> contexts_;
+  SSL_CTX* ctx_ = nullptr;
 };
 
 TEST_F(ClientSessionTest, StartWritesAClientHelloWithSni) {
-  ClientSession session(ctx_.get(), std::string("valid.test"));
+  ClientSession session(ctx_, std::string("valid.test"));
   EXPECT_EQ(session.start(), ClientSession::State::kHandshaking);
   std::string hello;
   ASSERT_GT(session.take_output(hello), 50u);
@@ -32,7 +34,7 @@ TEST_F(ClientSessionTest, StartWritesAClientHelloWithSni) {
 }
 
 TEST_F(ClientSessionTest, NoSniWhenNoneGiven) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   std::string hello;
   session.take_output(hello);
@@ -40,7 +42,7 @@ TEST_F(ClientSessionTest, NoSniWhenNoneGiven) {
 }
 
 TEST_F(ClientSessionTest, ClearTextHttpAnswerIsPlaintextHttp) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
   EXPECT_EQ(session.feed(reply.data(), reply.size()), ClientSession::State::kFailed);
@@ -48,7 +50,7 @@ TEST_F(ClientSessionTest, ClearTextHttpAnswerIsPlaintextHttp) {
 }
 
 TEST_F(ClientSessionTest, HttpDribbledOneByteAtATimeIsStillPlaintextHttp) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   std::string reply = "HTTP/1.0 200 OK\r\n";
   ClientSession::State state = ClientSession::State::kHandshaking;
@@ -60,7 +62,7 @@ TEST_F(ClientSessionTest, HttpDribbledOneByteAtATimeIsStillPlaintextHttp) {
 }
 
 TEST_F(ClientSessionTest, SmtpBannerIsNotTls) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   std::string banner = "220 mail.example ESMTP\r\n";
   EXPECT_EQ(session.feed(banner.data(), banner.size()), ClientSession::State::kFailed);
@@ -68,7 +70,7 @@ TEST_F(ClientSessionTest, SmtpBannerIsNotTls) {
 }
 
 TEST_F(ClientSessionTest, FatalAlertIsReportedByNumber) {
-  ClientSession session(ctx_.get(), std::string("x.test"));
+  ClientSession session(ctx_, std::string("x.test"));
   session.start();
   // A plaintext alert record: fatal (2), handshake_failure (40).
   const char alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40};
@@ -78,7 +80,7 @@ TEST_F(ClientSessionTest, FatalAlertIsReportedByNumber) {
 }
 
 TEST_F(ClientSessionTest, UnrecognizedNameAlert) {
-  ClientSession session(ctx_.get(), std::string("x.test"));
+  ClientSession session(ctx_, std::string("x.test"));
   session.start();
   const char alert[] = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 112};
   session.feed(alert, sizeof alert);
@@ -87,7 +89,7 @@ TEST_F(ClientSessionTest, UnrecognizedNameAlert) {
 }
 
 TEST_F(ClientSessionTest, GarbageThatLooksLikeARecordIsAProtocolError) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   // A handshake record holding a ServerHello with nonsense inside.
   std::string junk = {0x16, 0x03, 0x03, 0x00, 0x08, 0x02, 0x00, 0x00, 0x04, 0x7f, 0x7f, 0x7f, 0x7f};
@@ -97,14 +99,14 @@ TEST_F(ClientSessionTest, GarbageThatLooksLikeARecordIsAProtocolError) {
 }
 
 TEST_F(ClientSessionTest, EofBeforeAnyByteIsClosed) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   EXPECT_EQ(session.on_eof(), ClientSession::State::kFailed);
   EXPECT_EQ(session.failure().kind, FailureKind::kClosed);
 }
 
 TEST_F(ClientSessionTest, EofAfterThreeBytesOfHttpIsNotTls) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   session.feed("HTT", 3);
   EXPECT_EQ(session.state(), ClientSession::State::kHandshaking) << "waits for five bytes";
@@ -113,7 +115,7 @@ TEST_F(ClientSessionTest, EofAfterThreeBytesOfHttpIsNotTls) {
 }
 
 TEST_F(ClientSessionTest, PartialRecordThenEofIsClosed) {
-  ClientSession session(ctx_.get(), std::nullopt);
+  ClientSession session(ctx_, std::nullopt);
   session.start();
   const char partial[] = {0x16, 0x03, 0x03, 0x00, 0x40, 0x02};
   EXPECT_EQ(session.feed(partial, sizeof partial), ClientSession::State::kHandshaking);

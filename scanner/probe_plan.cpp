@@ -1,0 +1,116 @@
+#include "scanner/probe_plan.h"
+
+#include <openssl/ssl.h>
+
+namespace tlsfleet::scanner {
+
+namespace {
+
+// accepted_[] is indexed from TLS 1.0.
+int slot(int version) { return version - TLS1_VERSION; }
+bool is_tls_version(int version) { return version >= TLS1_VERSION && version <= TLS1_3_VERSION; }
+
+}  // namespace
+
+ProbePlan::ProbePlan(Depth depth, bool sends_sni, bool legacy_hello_available)
+    : depth_(depth), sends_sni_(sends_sni), legacy_hello_available_(legacy_hello_available) {}
+
+std::optional<bool> ProbePlan::accepted(int version) const {
+  if (!is_tls_version(version)) return std::nullopt;
+  return accepted_[slot(version)];
+}
+
+void ProbePlan::learn_range(int low, int high, bool accepted) {
+  for (int v = low; v <= high; ++v) {
+    if (is_tls_version(v) && !accepted_[slot(v)]) accepted_[slot(v)] = accepted;
+  }
+}
+
+std::optional<ProbeSpec> ProbePlan::next() {
+  if (!current_) {
+    current_ = ProbeSpec{ProbeKind::kMain, 0};
+    return current_;
+  }
+  if (stop_ || depth_ == Depth::kBasic) return std::nullopt;
+  if (next_version_bound_ >= TLS1_VERSION) {
+    current_ = ProbeSpec{ProbeKind::kVersion, next_version_bound_};
+  } else if (legacy_hello_available_ && !legacy_done_) {
+    current_ = ProbeSpec{ProbeKind::kLegacyHello, 0};
+  } else if (sends_sni_ && main_ok_ && !no_sni_done_) {
+    current_ = ProbeSpec{ProbeKind::kNoSni, 0};
+  } else if (ticket_available_ && !ticket_done_) {
+    current_ = ProbeSpec{ProbeKind::kResumeTicket, 0};
+  } else if (session_id_version_ == 0 && !session_id_source_done_) {
+    // A session ID only exists up to TLS 1.2: ask at the highest such version the
+    // server takes, if any.
+    session_id_source_done_ = true;
+    for (int v = TLS1_2_VERSION; v >= TLS1_VERSION; --v) {
+      if (accepted(v).value_or(false)) {
+        current_ = ProbeSpec{ProbeKind::kSessionIdSource, v};
+        return current_;
+      }
+    }
+    return next();
+  } else if (session_id_version_ != 0 && !session_id_done_) {
+    current_ = ProbeSpec{ProbeKind::kResumeSessionId, session_id_version_};
+  } else {
+    return std::nullopt;
+  }
+  return current_;
+}
+
+void ProbePlan::record(const ProbeOutcome& o) {
+  if (!current_) return;
+  // A connection that no longer connects means the host went away or pushes back: stop
+  // being a bother, and leave undecided what was not decided.
+  if (!o.connected) {
+    stop_ = true;
+    return;
+  }
+  switch (current_->kind) {
+    case ProbeKind::kMain:
+      // Clear text, or a peer that never answers the modern hello: more probes would
+      // only cost more deadlines.
+      if (!o.speaks_tls || o.timed_out) {
+        stop_ = true;
+        return;
+      }
+      main_ok_ = o.handshake_ok;
+      if (o.handshake_ok && is_tls_version(o.version)) {
+        // The main hello offered 1.2 and 1.3: the server picked its highest of those.
+        learn_range(o.version + 1, TLS1_3_VERSION, false);
+        learn_range(o.version, o.version, true);
+        next_version_bound_ = o.version - 1;
+        ticket_available_ = o.has_ticket;
+        if (o.version <= TLS1_2_VERSION && !o.has_ticket && o.has_session_id) {
+          session_id_version_ = o.version;
+        }
+      } else {
+        // No modern handshake: TLS 1.3 is refused; 1.2 and below are for the version
+        // search to find out (the failure may have been a cipher mismatch).
+        learn_range(TLS1_3_VERSION, TLS1_3_VERSION, false);
+        next_version_bound_ = TLS1_2_VERSION;
+      }
+      return;
+    case ProbeKind::kVersion:
+      if (o.handshake_ok && is_tls_version(o.version) && o.version <= current_->max_version) {
+        learn_range(o.version + 1, current_->max_version, false);
+        learn_range(o.version, o.version, true);
+        next_version_bound_ = o.version - 1;
+        if (o.has_session_id && session_id_version_ == 0) session_id_version_ = o.version;
+      } else {
+        learn_range(TLS1_VERSION, current_->max_version, false);
+        next_version_bound_ = 0;
+      }
+      return;
+    case ProbeKind::kLegacyHello: legacy_done_ = true; return;
+    case ProbeKind::kNoSni: no_sni_done_ = true; return;
+    case ProbeKind::kResumeTicket: ticket_done_ = true; return;
+    case ProbeKind::kSessionIdSource:
+      if (o.handshake_ok && o.has_session_id) session_id_version_ = o.version;
+      return;
+    case ProbeKind::kResumeSessionId: session_id_done_ = true; return;
+  }
+}
+
+}  // namespace tlsfleet::scanner

@@ -1,0 +1,88 @@
+// ProbePlan: which connections an endpoint's scan makes, one after another, and how each
+// outcome changes the rest. Pure logic (no I/O), so the adaptive rules are unit-tested.
+//
+// Standard depth, for a server with TLS 1.2 and 1.3 and a name to send: the main
+// handshake; "highest version up to 1.2" (which also yields a session-ID session), then
+// "up to 1.1" (refused); the legacy SSLv2/SSLv3 hello; the same handshake without SNI;
+// resumption by ticket (the main handshake's) and by session ID. Seven connections.
+#pragma once
+
+#include <optional>
+
+#include "scanner/scan_options.h"
+
+namespace tlsfleet::scanner {
+
+enum class ProbeKind {
+  kMain,             // the modern handshake every depth makes
+  kVersion,          // highest version the server takes, up to max_version (>= TLS 1.0)
+  kLegacyHello,      // hand-built SSLv2/SSLv3 hello (ServerHello only)
+  kNoSni,            // the modern handshake without SNI
+  kResumeTicket,     // resume the main handshake's session by its ticket
+  kSessionIdSource,  // a TLS <= 1.2 handshake without tickets, to get a session ID
+  kResumeSessionId,  // resume that session by its ID
+};
+
+struct ProbeSpec {
+  ProbeKind kind = ProbeKind::kMain;
+  int max_version = 0;  // kVersion, kSessionIdSource, kResumeSessionId: OpenSSL version
+};
+
+// What a finished probe reports back.
+struct ProbeOutcome {
+  bool connected = false;            // the TCP connect succeeded
+  bool handshake_ok = false;         // the probe reached what it wanted
+  bool speaks_tls = true;            // false: clear text or other non-TLS bytes
+  bool timed_out = false;            // connected, but no answer before the deadline
+  int version = 0;                   // negotiated (OpenSSL version number)
+  bool has_ticket = false;           // a ticket session is available
+  bool has_session_id = false;       // a session-ID session is available
+  bool reused = false;               // resumption probes: the session was resumed
+};
+
+class ProbePlan {
+ public:
+  ProbePlan(Depth depth, bool sends_sni, bool legacy_hello_available);
+
+  // The next probe to run, or nullopt when the endpoint is done.
+  std::optional<ProbeSpec> next();
+  // Records the outcome of the probe next() returned last.
+  void record(const ProbeOutcome& outcome);
+
+  // Versions learned so far (OpenSSL numbers TLS1_VERSION..TLS1_3_VERSION).
+  // nullopt: not decided.
+  std::optional<bool> accepted(int version) const;
+  int session_id_version() const { return session_id_version_; }
+  // Stopped early (a connection failed): what was not decided stays undecided.
+  bool stopped() const { return stop_; }
+  bool main_ok() const { return main_ok_; }
+  // The main handshake yielded a ticket to resume.
+  bool ticket_available() const { return ticket_available_; }
+  // A session-ID session was looked for and none came (or no version <= 1.2 exists).
+  bool session_id_unavailable() const {
+    return session_id_version_ == 0 && session_id_source_done_;
+  }
+
+ private:
+  void learn_range(int low, int high, bool accepted);
+
+  Depth depth_;
+  bool sends_sni_;
+  bool legacy_hello_available_;
+  std::optional<ProbeSpec> current_;
+  bool stop_ = false;
+  bool main_ok_ = false;
+
+  // Version search: the next "up to" bound, 0 when finished.
+  int next_version_bound_ = 0;
+  std::optional<bool> accepted_[4];  // TLS 1.0, 1.1, 1.2, 1.3
+  bool legacy_done_ = false;
+  bool no_sni_done_ = false;
+  bool ticket_available_ = false;
+  bool ticket_done_ = false;
+  int session_id_version_ = 0;  // version of a session-ID session we hold, 0 for none
+  bool session_id_source_done_ = false;
+  bool session_id_done_ = false;
+};
+
+}  // namespace tlsfleet::scanner
