@@ -9,6 +9,8 @@
 #include "scanner/findings.h"
 #include "tls/cert_analysis.h"
 #include "tls/chain_analysis.h"
+#include "tls/client_hello.h"
+#include "tls/iana_registry.h"
 #include "tls/negotiated.h"
 
 namespace tlsfleet::scanner {
@@ -72,7 +74,7 @@ bool has_session_id(SSL_SESSION* session) {
 EndpointJob::EndpointJob(JobHost& host, EndpointSpec spec)
     : host_(host),
       spec_(std::move(spec)),
-      plan_(host.options().depth, spec_.sni.has_value(), /*legacy_hello_available=*/false) {
+      plan_(host.options().depth, spec_.sni.has_value()) {
   result_.target = spec_.target;
   result_.host = spec_.host;
   result_.ip = spec_.ip.to_string();
@@ -135,24 +137,47 @@ void EndpointJob::on_connected(int status) {
   session_progress(session_->start());
 }
 
-std::unique_ptr<tls::ClientSession> EndpointJob::make_session() {
+std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
   const tls::ClientContexts& contexts = host_.client_contexts();
+  std::unique_ptr<tls::ClientSession> client;
   switch (probe_.kind) {
     case ProbeKind::kVersion:
     case ProbeKind::kSessionIdSource:
-      return std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni);
+      client = std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni);
+      break;
     case ProbeKind::kResumeSessionId:
-      return std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni,
-                                                  session_id_session_.get());
+      client = std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni,
+                                                    session_id_session_.get());
+      break;
     case ProbeKind::kNoSni:
-      return std::make_unique<tls::ClientSession>(contexts.modern.get(), std::nullopt);
+      client = std::make_unique<tls::ClientSession>(contexts.modern.get(), std::nullopt);
+      break;
     case ProbeKind::kResumeTicket:
-      return std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni,
-                                                  ticket_session_.get());
+      client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni,
+                                                    ticket_session_.get());
+      break;
     case ProbeKind::kMain:
-    case ProbeKind::kLegacyHello: break;
+      client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni);
+      break;
+    case ProbeKind::kSsl3Hello: {
+      // Every suite an SSLv3 server could pick; SSLv3 clients sent no extensions.
+      tls::ClientHelloSpec hello = tls::probe_spec(tls::kSsl3, std::nullopt);
+      hello.cipher_suites = tls::cipher_suites_for_version(tls::kSsl3);
+      auto raw = std::make_unique<tls::RawHelloSession>(tls::build_client_hello(hello));
+      raw_ = raw.get();
+      return raw;
+    }
+    case ProbeKind::kSsl2Hello: {
+      std::vector<uint32_t> specs;
+      for (const auto& spec : tls::sslv2_cipher_specs()) specs.push_back(spec.code);
+      auto raw = std::make_unique<tls::RawHelloSession>(
+          tls::build_sslv2_client_hello(tls::kSsl2, specs));
+      raw_ = raw.get();
+      return raw;
+    }
   }
-  return std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni);
+  client_ = client.get();
+  return client;
 }
 
 void EndpointJob::on_data(const char* data, size_t len) {
@@ -170,7 +195,7 @@ void EndpointJob::on_data(const char* data, size_t len) {
   }
   tls::ProbeSession::State state = session_->feed(data, len);
   if (state_ == State::kLingering) {
-    if (session_->has_ticket()) probe_succeeded();
+    if (client_->has_ticket()) probe_succeeded();
     return;
   }
   session_progress(state);
@@ -220,7 +245,13 @@ void EndpointJob::session_progress(tls::ProbeSession::State state) {
   send_pending();
   switch (state) {
     case tls::ProbeSession::State::kHandshaking: return;
-    case tls::ProbeSession::State::kDone: probe_succeeded(); return;
+    case tls::ProbeSession::State::kDone:
+      if (raw_) {
+        raw_probe_done();
+      } else {
+        probe_succeeded();
+      }
+      return;
     case tls::ProbeSession::State::kFailed: {
       const tls::HandshakeFailure& f = session_->failure();
       probe_failed(failure_error_kind(f.kind), f.detail, f.alert);
@@ -229,14 +260,48 @@ void EndpointJob::session_progress(tls::ProbeSession::State state) {
   }
 }
 
+// A hand-built hello is answered: the reply says which version the server took. We have
+// what we came for and drop the connection (no key exchange on our side).
+void EndpointJob::raw_probe_done() {
+  const tls::ServerReply& reply = raw_->reply();
+  ProbeOutcome outcome;
+  outcome.connected = true;
+  if (probe_.kind == ProbeKind::kSsl3Hello) {
+    bool ssl3 = reply.kind == tls::ReplyKind::kServerHello && reply.hello &&
+                reply.hello->version == tls::kSsl3;
+    plan_.set_legacy_accepted(SSL3_VERSION, ssl3);
+    outcome.handshake_ok = ssl3;
+    if (ssl3 && !result_.tls) {
+      // Nothing newer was accepted: what the SSLv3 hello drew is all the server speaks.
+      TlsInfo info;
+      info.version = "SSLv3";
+      info.cipher = std::string(tls::cipher_suite_name(reply.hello->cipher_suite).value_or("unknown"));
+      result_.tls = std::move(info);
+    }
+  } else {
+    bool ssl2 = reply.kind == tls::ReplyKind::kSslv2ServerHello && reply.sslv2 &&
+                !reply.sslv2->cipher_specs.empty();
+    plan_.set_legacy_accepted(SSL2_VERSION, ssl2);
+    outcome.handshake_ok = ssl2;
+    if (ssl2 && !result_.tls) {
+      TlsInfo info;
+      info.version = "SSLv2";
+      info.cipher = std::string(
+          tls::sslv2_cipher_spec_name(reply.sslv2->cipher_specs.front()).value_or("unknown"));
+      result_.tls = std::move(info);
+    }
+  }
+  probe_finished(outcome);
+}
+
 void EndpointJob::probe_succeeded() {
-  SSL* ssl = session_->ssl();
+  SSL* ssl = client_->ssl();
   ProbeOutcome outcome;
   outcome.connected = true;
   outcome.handshake_ok = true;
   outcome.version = SSL_version(ssl);
-  outcome.has_ticket = session_->has_ticket();
-  outcome.has_session_id = !outcome.has_ticket && has_session_id(session_->session());
+  outcome.has_ticket = client_->has_ticket();
+  outcome.has_session_id = !outcome.has_ticket && has_session_id(client_->session());
 
   switch (probe_.kind) {
     case ProbeKind::kMain:
@@ -259,13 +324,14 @@ void EndpointJob::probe_succeeded() {
       // its certificate and chain reported, from this handshake.
       if (!result_.tls) main_succeeded(outcome);
       if (outcome.has_session_id && !session_id_session_) {
-        session_id_session_ = share(session_->session());
+        session_id_session_ = share(client_->session());
       }
       break;
     case ProbeKind::kNoSni: no_sni_succeeded(); break;
-    case ProbeKind::kResumeTicket: ticket_resumed_ = session_->reused(); break;
-    case ProbeKind::kResumeSessionId: session_id_resumed_ = session_->reused(); break;
-    case ProbeKind::kLegacyHello: break;
+    case ProbeKind::kResumeTicket: ticket_resumed_ = client_->reused(); break;
+    case ProbeKind::kResumeSessionId: session_id_resumed_ = client_->reused(); break;
+    case ProbeKind::kSsl3Hello:
+    case ProbeKind::kSsl2Hello: break;
   }
   // Say goodbye properly; the bytes go out with the close.
   ERR_clear_error();
@@ -275,7 +341,7 @@ void EndpointJob::probe_succeeded() {
 }
 
 void EndpointJob::main_succeeded(ProbeOutcome& outcome) {
-  SSL* ssl = session_->ssl();
+  SSL* ssl = client_->ssl();
   if (probe_.kind == ProbeKind::kMain) result_.timing.handshake_ms = ms_since(handshake_start_ns_);
   tls::Negotiated n = tls::read_negotiated(ssl);
   TlsInfo info;
@@ -295,15 +361,15 @@ void EndpointJob::main_succeeded(ProbeOutcome& outcome) {
     result_.chain = tls::analyze_chain(chain, host_.trust_store(), name, ip, now);
   }
   if (probe_.kind != ProbeKind::kMain) return;
-  if (outcome.has_ticket) ticket_session_ = share(session_->session());
-  if (outcome.has_session_id) session_id_session_ = share(session_->session());
+  if (outcome.has_ticket) ticket_session_ = share(client_->session());
+  if (outcome.has_session_id) session_id_session_ = share(client_->session());
 }
 
 void EndpointJob::no_sni_succeeded() {
   if (!result_.tls) return;
   result_.tls->sni_required = false;
   result_.tls->default_cert_probed = true;
-  if (X509* leaf = SSL_get0_peer_certificate(session_->ssl())) {
+  if (X509* leaf = SSL_get0_peer_certificate(client_->ssl())) {
     tls::CertInfo info = tls::analyze_cert(leaf, now_unix_ms() / 1000);
     result_.tls->default_cert_sha256 = info.sha256;
     if (spec_.sni) {
@@ -330,12 +396,21 @@ void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {
       default: break;
     }
   }
+  if (outcome.connected) {
+    switch (probe_.kind) {
+      case ProbeKind::kSsl3Hello: plan_.set_legacy_accepted(SSL3_VERSION, false); break;
+      case ProbeKind::kSsl2Hello: plan_.set_legacy_accepted(SSL2_VERSION, false); break;
+      default: break;
+    }
+  }
   probe_finished(outcome);
 }
 
 void EndpointJob::probe_finished(const ProbeOutcome& outcome) {
   if (connection_) host_.retire(std::move(connection_));
   session_.reset();
+  client_ = nullptr;
+  raw_ = nullptr;
   if (state_ == State::kDone) return;
   plan_.record(outcome);
   // Once the scan is interrupted, an endpoint finishes with the probe it was running.
@@ -360,6 +435,11 @@ void EndpointJob::fill_depth_results() {
   bool all_decided = true;
   for (const auto& [version, name] : kVersions) {
     std::optional<bool> accepted = plan_.accepted(version);
+    if (!accepted) all_decided = false;
+    protocols[name] = accepted.value_or(false);
+  }
+  for (const auto& [version, name] : {std::pair{SSL2_VERSION, "SSLv2"}, {SSL3_VERSION, "SSLv3"}}) {
+    std::optional<bool> accepted = plan_.legacy_accepted(version);
     if (!accepted) all_decided = false;
     protocols[name] = accepted.value_or(false);
   }
@@ -390,6 +470,8 @@ void EndpointJob::finish() {
   state_ = State::kDone;
   if (connection_) host_.retire(std::move(connection_));
   session_.reset();
+  client_ = nullptr;
+  raw_ = nullptr;
   result_.timing.total_ms = ms_since(start_ns_) + result_.timing.dns_ms.value_or(0);
   result_.finished_unix_ms = now_unix_ms();
   FindingOptions options;

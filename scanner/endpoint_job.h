@@ -16,6 +16,7 @@
 #include "scanner/work_item.h"
 #include "tls/client_context.h"
 #include "tls/client_session.h"
+#include "tls/raw_hello_session.h"
 
 namespace tlsfleet::scanner {
 
@@ -65,10 +66,11 @@ class EndpointJob : public net::TcpConnection::Handler {
 
   void start_probe(const ProbeSpec& spec);
   void connect();
-  std::unique_ptr<tls::ClientSession> make_session();
+  std::unique_ptr<tls::ProbeSession> make_session();
   void send_pending();
   void session_progress(tls::ProbeSession::State state);
   void probe_succeeded();
+  void raw_probe_done();
   void probe_failed(ErrorKind kind, std::string detail, int alert = -1);
   void probe_finished(const ProbeOutcome& outcome);
   void main_succeeded(ProbeOutcome& outcome);
@@ -85,7 +87,9 @@ class EndpointJob : public net::TcpConnection::Handler {
   ProbePlan plan_;
   ProbeSpec probe_;
   std::unique_ptr<net::TcpConnection> connection_;
-  std::unique_ptr<tls::ClientSession> session_;
+  std::unique_ptr<tls::ProbeSession> session_;
+  tls::ClientSession* client_ = nullptr;  // session_, when the probe is an OpenSSL handshake
+  tls::RawHelloSession* raw_ = nullptr;   // session_, when it is a hand-built hello
   std::string outgoing_;
   int attempts_ = 0;
   size_t bytes_read_ = 0;

@@ -12,8 +12,18 @@ bool is_tls_version(int version) { return version >= TLS1_VERSION && version <= 
 
 }  // namespace
 
-ProbePlan::ProbePlan(Depth depth, bool sends_sni, bool legacy_hello_available)
-    : depth_(depth), sends_sni_(sends_sni), legacy_hello_available_(legacy_hello_available) {}
+ProbePlan::ProbePlan(Depth depth, bool sends_sni) : depth_(depth), sends_sni_(sends_sni) {}
+
+std::optional<bool> ProbePlan::legacy_accepted(int version) const {
+  if (version == SSL3_VERSION) return ssl3_;
+  if (version == SSL2_VERSION) return ssl2_;
+  return std::nullopt;
+}
+
+void ProbePlan::set_legacy_accepted(int version, bool accepted) {
+  if (version == SSL3_VERSION) ssl3_ = accepted;
+  if (version == SSL2_VERSION) ssl2_ = accepted;
+}
 
 std::optional<bool> ProbePlan::accepted(int version) const {
   if (!is_tls_version(version)) return std::nullopt;
@@ -34,8 +44,16 @@ std::optional<ProbeSpec> ProbePlan::next() {
   if (stop_ || depth_ == Depth::kBasic) return std::nullopt;
   if (next_version_bound_ >= TLS1_VERSION) {
     current_ = ProbeSpec{ProbeKind::kVersion, next_version_bound_};
-  } else if (legacy_hello_available_ && !legacy_done_) {
-    current_ = ProbeSpec{ProbeKind::kLegacyHello, 0};
+  } else if (!ssl3_done_) {
+    ssl3_done_ = true;
+    current_ = ProbeSpec{ProbeKind::kSsl3Hello, 0};
+  } else if (!ssl2_done_) {
+    ssl2_done_ = true;
+    if (accepted(TLS1_3_VERSION).value_or(false)) {
+      ssl2_ = false;  // inferred: see the class comment
+      return next();
+    }
+    current_ = ProbeSpec{ProbeKind::kSsl2Hello, 0};
   } else if (sends_sni_ && main_ok_ && !no_sni_done_) {
     current_ = ProbeSpec{ProbeKind::kNoSni, 0};
   } else if (ticket_available_ && !ticket_done_) {
@@ -103,7 +121,8 @@ void ProbePlan::record(const ProbeOutcome& o) {
         next_version_bound_ = 0;
       }
       return;
-    case ProbeKind::kLegacyHello: legacy_done_ = true; return;
+    case ProbeKind::kSsl3Hello:
+    case ProbeKind::kSsl2Hello: return;  // the job sets the verdict; nothing adapts on it
     case ProbeKind::kNoSni: no_sni_done_ = true; return;
     case ProbeKind::kResumeTicket: ticket_done_ = true; return;
     case ProbeKind::kSessionIdSource:

@@ -3,8 +3,12 @@
 //
 // Standard depth, for a server with TLS 1.2 and 1.3 and a name to send: the main
 // handshake; "highest version up to 1.2" (which also yields a session-ID session), then
-// "up to 1.1" (refused); the legacy SSLv2/SSLv3 hello; the same handshake without SNI;
-// resumption by ticket (the main handshake's) and by session ID. Seven connections.
+// "up to 1.1" (refused); the SSLv3 hello; the same handshake without SNI; resumption by
+// ticket (the main handshake's) and by session ID. Seven connections. SSLv2 is probed
+// only when TLS 1.3 is refused: no TLS stack that speaks TLS 1.3 still speaks SSLv2
+// (OpenSSL dropped it in 1.1.0, years before 1.1.1 brought TLS 1.3), so a TLS 1.3 server
+// is recorded as refusing SSLv2 without a connection. That keeps every server at 8 or
+// fewer connections.
 #pragma once
 
 #include <optional>
@@ -16,7 +20,8 @@ namespace tlsfleet::scanner {
 enum class ProbeKind {
   kMain,             // the modern handshake every depth makes
   kVersion,          // highest version the server takes, up to max_version (>= TLS 1.0)
-  kLegacyHello,      // hand-built SSLv2/SSLv3 hello (ServerHello only)
+  kSsl3Hello,        // hand-built SSLv3 hello: the ServerHello tells, then we drop
+  kSsl2Hello,        // hand-built SSLv2 CLIENT-HELLO, likewise
   kNoSni,            // the modern handshake without SNI
   kResumeTicket,     // resume the main handshake's session by its ticket
   kSessionIdSource,  // a TLS <= 1.2 handshake without tickets, to get a session ID
@@ -42,7 +47,7 @@ struct ProbeOutcome {
 
 class ProbePlan {
  public:
-  ProbePlan(Depth depth, bool sends_sni, bool legacy_hello_available);
+  ProbePlan(Depth depth, bool sends_sni);
 
   // The next probe to run, or nullopt when the endpoint is done.
   std::optional<ProbeSpec> next();
@@ -52,6 +57,9 @@ class ProbePlan {
   // Versions learned so far (OpenSSL numbers TLS1_VERSION..TLS1_3_VERSION).
   // nullopt: not decided.
   std::optional<bool> accepted(int version) const;
+  // SSLv2 and SSLv3 (SSL2_VERSION, SSL3_VERSION), from the hand-built hellos.
+  std::optional<bool> legacy_accepted(int version) const;
+  void set_legacy_accepted(int version, bool accepted);
   int session_id_version() const { return session_id_version_; }
   // Stopped early (a connection failed): what was not decided stays undecided.
   bool stopped() const { return stop_; }
@@ -68,7 +76,6 @@ class ProbePlan {
 
   Depth depth_;
   bool sends_sni_;
-  bool legacy_hello_available_;
   std::optional<ProbeSpec> current_;
   bool stop_ = false;
   bool main_ok_ = false;
@@ -76,7 +83,8 @@ class ProbePlan {
   // Version search: the next "up to" bound, 0 when finished.
   int next_version_bound_ = 0;
   std::optional<bool> accepted_[4];  // TLS 1.0, 1.1, 1.2, 1.3
-  bool legacy_done_ = false;
+  std::optional<bool> ssl3_, ssl2_;
+  bool ssl3_done_ = false, ssl2_done_ = false;
   bool no_sni_done_ = false;
   bool ticket_available_ = false;
   bool ticket_done_ = false;

@@ -52,17 +52,19 @@ std::vector<ProbeKind> run(ProbePlan& plan, const Server& s) {
 }
 
 TEST(ProbePlan, BasicDepthIsOneConnection) {
-  ProbePlan plan(Depth::kBasic, true, true);
+  ProbePlan plan(Depth::kBasic, true);
   EXPECT_EQ(run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}}), std::vector<ProbeKind>{ProbeKind::kMain});
 }
 
 TEST(ProbePlan, ModernServerStandardDepth) {
-  ProbePlan plan(Depth::kStandard, true, false);
+  ProbePlan plan(Depth::kStandard, true);
   auto kinds = run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}});
-  std::vector<ProbeKind> expected = {ProbeKind::kMain,   ProbeKind::kVersion,
-                                     ProbeKind::kVersion, ProbeKind::kNoSni,
-                                     ProbeKind::kResumeTicket, ProbeKind::kResumeSessionId};
+  std::vector<ProbeKind> expected = {ProbeKind::kMain,      ProbeKind::kVersion,
+                                     ProbeKind::kVersion,   ProbeKind::kSsl3Hello,
+                                     ProbeKind::kNoSni,     ProbeKind::kResumeTicket,
+                                     ProbeKind::kResumeSessionId};
   EXPECT_EQ(kinds, expected);
+  EXPECT_EQ(plan.legacy_accepted(SSL2_VERSION), false) << "inferred from TLS 1.3";
   EXPECT_EQ(plan.accepted(TLS1_3_VERSION), true);
   EXPECT_EQ(plan.accepted(TLS1_2_VERSION), true);
   EXPECT_EQ(plan.accepted(TLS1_1_VERSION), false);
@@ -71,14 +73,14 @@ TEST(ProbePlan, ModernServerStandardDepth) {
 }
 
 TEST(ProbePlan, LegacyServerEveryVersionFoundWithinEightConnections) {
-  ProbePlan plan(Depth::kStandard, true, true);
+  ProbePlan plan(Depth::kStandard, true);
   auto kinds = run(plan, {{TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION}});
   EXPECT_LE(kinds.size(), 8u);
   for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; ++v) EXPECT_EQ(plan.accepted(v), true) << v;
 }
 
 TEST(ProbePlan, Tls13OnlyServerHasNoSessionIdToResume) {
-  ProbePlan plan(Depth::kStandard, true, false);
+  ProbePlan plan(Depth::kStandard, true);
   auto kinds = run(plan, {{TLS1_3_VERSION}});
   EXPECT_EQ(plan.accepted(TLS1_2_VERSION), false);
   EXPECT_TRUE(plan.session_id_unavailable());
@@ -87,17 +89,19 @@ TEST(ProbePlan, Tls13OnlyServerHasNoSessionIdToResume) {
 }
 
 TEST(ProbePlan, Tls12ServerWithTicketsGetsASessionIdSource) {
-  ProbePlan plan(Depth::kStandard, true, false);
+  ProbePlan plan(Depth::kStandard, true);
   auto kinds = run(plan, {{TLS1_2_VERSION}, true, true});
   EXPECT_EQ(plan.accepted(TLS1_3_VERSION), false);
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSessionIdSource), 1);
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kResumeSessionId), 1);
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kResumeTicket), 1);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSsl2Hello), 1)
+      << "no TLS 1.3: SSLv2 must be asked";
   EXPECT_LE(kinds.size(), 8u);
 }
 
 TEST(ProbePlan, ModernHelloRefusedStillSearchesOldVersions) {
-  ProbePlan plan(Depth::kStandard, true, false);
+  ProbePlan plan(Depth::kStandard, true);
   run(plan, {{TLS1_VERSION}, false, true});
   EXPECT_FALSE(plan.main_ok());
   EXPECT_EQ(plan.accepted(TLS1_3_VERSION), false);
@@ -106,14 +110,35 @@ TEST(ProbePlan, ModernHelloRefusedStillSearchesOldVersions) {
   EXPECT_EQ(plan.accepted(TLS1_VERSION), true);
 }
 
+TEST(ProbePlan, EveryServerShapeCostsAtMostEightConnections) {
+  const std::vector<int> all = {TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION};
+  // Every subset of versions, with and without tickets and session IDs.
+  for (int mask = 1; mask < 16; ++mask) {
+    for (int flags = 0; flags < 4; ++flags) {
+      Server s;
+      for (int i = 0; i < 4; ++i) {
+        if (mask & (1 << i)) s.versions.push_back(all[i]);
+      }
+      s.tickets = flags & 1;
+      s.session_ids = flags & 2;
+      ProbePlan plan(Depth::kStandard, true);
+      auto kinds = run(plan, s);
+      EXPECT_LE(kinds.size(), 8u) << "versions mask " << mask << " flags " << flags;
+      for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(plan.accepted(all[i]), (mask & (1 << i)) != 0) << mask << " v" << i;
+      }
+    }
+  }
+}
+
 TEST(ProbePlan, NoSniProbeOnlyWhenANameIsSent) {
-  ProbePlan plan(Depth::kStandard, false, false);
+  ProbePlan plan(Depth::kStandard, false);
   auto kinds = run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}});
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kNoSni), 0);
 }
 
 TEST(ProbePlan, UnreachableServerStopsAfterTheMainProbe) {
-  ProbePlan plan(Depth::kStandard, true, true);
+  ProbePlan plan(Depth::kStandard, true);
   Server down;
   down.reachable = false;
   EXPECT_EQ(run(plan, down), std::vector<ProbeKind>{ProbeKind::kMain});
@@ -121,7 +146,7 @@ TEST(ProbePlan, UnreachableServerStopsAfterTheMainProbe) {
 }
 
 TEST(ProbePlan, SilentServerStopsAfterTheMainProbe) {
-  ProbePlan plan(Depth::kStandard, true, true);
+  ProbePlan plan(Depth::kStandard, true);
   ASSERT_TRUE(plan.next());
   ProbeOutcome o;
   o.connected = true;
@@ -131,7 +156,7 @@ TEST(ProbePlan, SilentServerStopsAfterTheMainProbe) {
 }
 
 TEST(ProbePlan, PlaintextServerStopsAfterTheMainProbe) {
-  ProbePlan plan(Depth::kStandard, true, true);
+  ProbePlan plan(Depth::kStandard, true);
   ASSERT_TRUE(plan.next());
   ProbeOutcome o;
   o.connected = true;

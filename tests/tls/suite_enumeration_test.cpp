@@ -1,0 +1,378 @@
+// The enumeration planners driven by a simulated server policy (pure logic, connection
+// counts checked against the documented formulas), then end to end against a real
+// OpenSSL server over memory BIOs.
+#include "tls/suite_enumeration.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "tests/tls/raw_test_support.h"
+#include "tests/tls/recorded_replies.h"
+#include "tls/raw_hello_session.h"
+
+namespace tlsfleet::tls {
+namespace {
+
+using Verdict = ProbeOutcome::Verdict;
+
+bool has(const std::vector<uint16_t>& list, uint16_t v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// A server reduced to its policy: which version, suites and groups it accepts, whose
+// order wins, and how long a suite list it tolerates.
+struct SimulatedServer {
+  uint16_t version = kTls12;
+  std::vector<uint16_t> suites;  // accepted, in its preference order
+  std::vector<uint16_t> groups;  // accepted, in its preference order
+  bool server_preference = true;
+  size_t max_offered = std::numeric_limits<size_t>::max();
+  size_t connections = 0;
+
+  ProbeOutcome answer(const PlannedProbe& probe) {
+    ++connections;
+    const ClientHelloSpec& h = probe.hello;
+    EXPECT_FALSE(build_client_hello(h).empty()) << "every planned hello encodes";
+    const uint16_t offered = has(h.supported_versions, kTls13) ? kTls13 : h.version;
+    if (offered != version || h.cipher_suites.size() > max_offered) return refused();
+    const auto suite = pick(suites, h.cipher_suites, server_preference);
+    if (!suite) return refused();
+    ProbeOutcome o{Verdict::kChose, version, *suite, std::nullopt};
+    const CipherSuiteInfo* info = find_cipher_suite(*suite);
+    const bool needs_group =
+        version == kTls13 || (info && info->key_exchange == KeyExchange::kEcdhe);
+    if (needs_group && !groups.empty()) {
+      o.group = pick(groups, h.supported_groups, true);
+      if (!o.group) return refused();
+      if (version < kTls13 && !probe.parser.read_first_flight) o.group.reset();
+    }
+    return o;
+  }
+
+  static std::optional<uint16_t> pick(const std::vector<uint16_t>& mine,
+                                      const std::vector<uint16_t>& offered, bool mine_first) {
+    const auto& first = mine_first ? mine : offered;
+    const auto& second = mine_first ? offered : mine;
+    for (uint16_t v : first) {
+      if (has(second, v)) return v;
+    }
+    return std::nullopt;
+  }
+  static ProbeOutcome refused() { return ProbeOutcome{Verdict::kRefused, 0, 0, std::nullopt}; }
+};
+
+template <class Enumerator>
+void run(Enumerator& e, SimulatedServer& server) {
+  for (int guard = 0; guard < 10000; ++guard) {
+    auto probe = e.next();
+    if (!probe) break;
+    e.record(server.answer(*probe));
+  }
+  ASSERT_TRUE(e.finished());
+  EXPECT_EQ(e.connections(), server.connections);
+}
+
+SuiteEnumerator tls12_enumerator(SuiteEnumerationOptions options = {}) {
+  return SuiteEnumerator(kTls12, candidate_suites(kTls12), probe_spec(kTls12, std::nullopt),
+                         options);
+}
+
+TEST(SuiteEnumerationTest, ServerPreferenceOrderInAcceptedPlusOneConnections) {
+  SimulatedServer server;
+  server.suites = {0xC030, 0xC02F, 0x009F, 0x002F};
+  SuiteEnumerator e = tls12_enumerator();
+  run(e, server);
+  EXPECT_EQ(e.accepted(), server.suites);
+  EXPECT_EQ(e.server_preference(), true) << "picks contradicted our (code) order";
+  EXPECT_EQ(e.connections(), 4u + 1) << "A + 1, no preference probe needed";
+  EXPECT_TRUE(e.complete());
+}
+
+TEST(SuiteEnumerationTest, ClientPreferenceCostsOneMoreConnection) {
+  SimulatedServer server;
+  server.suites = {0xC030, 0xC02F, 0x009F, 0x002F};
+  server.server_preference = false;
+  SuiteEnumerator e = tls12_enumerator();
+  run(e, server);
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{0x002F, 0x009F, 0xC02F, 0xC030}));
+  EXPECT_EQ(e.server_preference(), false);
+  EXPECT_EQ(e.connections(), 4u + 1 + 1);
+}
+
+TEST(SuiteEnumerationTest, ServerPreferenceThatMatchesOurOrderIsProbed) {
+  SimulatedServer server;
+  server.suites = {0x002F, 0x009C};
+  SuiteEnumerator e = tls12_enumerator();
+  run(e, server);
+  EXPECT_EQ(e.accepted(), server.suites);
+  EXPECT_EQ(e.server_preference(), true);
+  EXPECT_EQ(e.connections(), 2u + 1 + 1);
+}
+
+TEST(SuiteEnumerationTest, OneAcceptedSuiteLeavesPreferenceUndecided) {
+  SimulatedServer server;
+  server.suites = {0xC02F};
+  SuiteEnumerator e = tls12_enumerator();
+  run(e, server);
+  EXPECT_EQ(e.accepted(), server.suites);
+  EXPECT_FALSE(e.server_preference());
+  EXPECT_EQ(e.connections(), 2u);
+}
+
+TEST(SuiteEnumerationTest, EveryCandidateAcceptedNeedsNoFinalRefusal) {
+  SimulatedServer server;
+  server.suites = {0x0005, 0x0004, 0x000A};
+  SuiteEnumerator e(kTls12, {0x0004, 0x0005, 0x000A}, probe_spec(kTls12, std::nullopt));
+  run(e, server);
+  EXPECT_EQ(e.accepted(), server.suites);
+  EXPECT_EQ(e.connections(), 3u) << "A, and the evidence settled the preference";
+}
+
+TEST(SuiteEnumerationTest, RefusedVersionCostsOneConnection) {
+  SimulatedServer server;
+  server.version = kTls13;
+  server.suites = {0x1301};
+  SuiteEnumerationOptions options;
+  options.version_accepted = false;
+  SuiteEnumerator e = tls12_enumerator(options);
+  run(e, server);
+  EXPECT_TRUE(e.accepted().empty());
+  EXPECT_TRUE(e.complete());
+  EXPECT_EQ(e.connections(), 1u);
+}
+
+TEST(SuiteEnumerationTest, ChokingServerFallsBackToChunks) {
+  SimulatedServer server;
+  server.suites = {0xC02F, 0x0005, 0x000A};
+  server.max_offered = 128;
+  SuiteEnumerator e = tls12_enumerator();
+  run(e, server);
+  const size_t n = candidate_suites(kTls12).size();
+  const size_t chunks = (n + 127) / 128;
+  // Chunk order across chunks, the server's order within one (0x0005 and 0x000A share a
+  // chunk; 0xC02F sits in a later one).
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{0x0005, 0x000A, 0xC02F}));
+  EXPECT_EQ(e.server_preference(), true);
+  EXPECT_EQ(e.connections(), 1 + 3 + chunks + 1) << "1 + A + K + P";
+}
+
+TEST(SuiteEnumerationTest, ListsLongerThanOneRecordAreChunkedFromTheStart) {
+  std::vector<uint16_t> candidates;
+  for (uint32_t code = 1; code <= 20000; ++code) candidates.push_back(static_cast<uint16_t>(code));
+  SimulatedServer server;
+  server.suites = {15000, 5000};
+  SuiteEnumerator e(kTls12, candidates, probe_spec(kTls12, std::nullopt));
+  size_t largest = 0;
+  for (auto probe = e.next(); probe; probe = e.next()) {
+    largest = std::max(largest, build_client_hello(probe->hello).size());
+    e.record(server.answer(*probe));
+  }
+  EXPECT_LE(largest, 5 + kMaxRecordPayload) << "every hello fits one record";
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{5000, 15000}));
+  const size_t chunks = (20000 + 127) / 128;
+  EXPECT_EQ(e.connections(), 2 + chunks + 2) << "A + K + P (no two picks from one offer)";
+  EXPECT_EQ(e.server_preference(), true);
+}
+
+TEST(SuiteEnumerationTest, MaxSuitesPerRecordIsExact) {
+  const ClientHelloSpec base = probe_spec(kTls12, std::string("raw.test"));
+  const size_t max = max_suites_per_record(base);
+  EXPECT_GT(max, 7000u);
+  EXPECT_LT(max, 8192u);
+  ClientHelloSpec spec = base;
+  spec.cipher_suites.assign(max, 0x002F);
+  EXPECT_LE(build_client_hello(spec).size(), 5 + kMaxRecordPayload);
+  spec.cipher_suites.push_back(0x002F);
+  EXPECT_GT(build_client_hello(spec).size(), 5 + kMaxRecordPayload);
+  EXPECT_LT(candidate_suites(kTls12).size(), max) << "every IANA list fits one hello";
+}
+
+TEST(SuiteEnumerationTest, ServerPickingAnUnofferedSuiteStopsIncomplete) {
+  SuiteEnumerator e = tls12_enumerator();
+  for (int i = 0; i < 5 && e.next(); ++i) e.record({Verdict::kChose, kTls12, 0x002F, {}});
+  EXPECT_TRUE(e.finished());
+  EXPECT_FALSE(e.complete());
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{0x002F}));
+  EXPECT_EQ(e.connections(), 2u);
+  EXPECT_FALSE(e.note().empty());
+}
+
+TEST(SuiteEnumerationTest, FailedProbeStopsIncomplete) {
+  SuiteEnumerator e = tls12_enumerator();
+  ASSERT_TRUE(e.next());
+  e.record({Verdict::kChose, kTls12, 0xC02F, {}});
+  ASSERT_TRUE(e.next());
+  e.record({Verdict::kFailed, 0, 0, {}});
+  EXPECT_FALSE(e.next());
+  EXPECT_FALSE(e.complete());
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{0xC02F}));
+}
+
+TEST(SuiteEnumerationTest, CandidateListsFollowTheVersions) {
+  const auto tls13 = candidate_suites(kTls13);
+  EXPECT_TRUE(has(tls13, 0x1301) && has(tls13, 0x1305) && !has(tls13, 0xC02F));
+  const auto ssl3 = candidate_suites(kSsl3);
+  EXPECT_TRUE(has(ssl3, 0x0003) && has(ssl3, 0x002F) && !has(ssl3, 0x009C) && !has(ssl3, 0x1301));
+  EXPECT_FALSE(has(candidate_suites(kTls12), kEmptyRenegotiationInfoScsv));
+  EXPECT_TRUE(has(candidate_groups(kTls13), 4588)) << "X25519MLKEM768";
+  EXPECT_FALSE(has(candidate_groups(kTls12), 256)) << "no ffdhe for ECDHE";
+}
+
+TEST(GroupEnumerationTest, Tls13GroupsByHelloRetryRequestInGroupsPlusOne) {
+  SimulatedServer server;
+  server.version = kTls13;
+  server.suites = {0x1301};
+  server.groups = {24, 4588, 29, 256};
+  GroupEnumerator e(kTls13, candidate_groups(kTls13), probe_spec(kTls13, std::nullopt));
+  auto first = e.next();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->hello.key_shares && first->hello.key_shares->empty()) << "empty key_share";
+  EXPECT_EQ(first->hello.supported_versions, (std::vector<uint16_t>{kTls13}));
+  run(e, server);
+  EXPECT_EQ(e.accepted(), server.groups);
+  EXPECT_EQ(e.connections(), 4u + 1);
+  EXPECT_TRUE(e.complete());
+}
+
+TEST(GroupEnumerationTest, Tls12GroupsReadTheServerKeyExchange) {
+  SimulatedServer server;
+  server.suites = {0xC02F};
+  server.groups = {23, 29};
+  GroupEnumerator e(kTls12, candidate_groups(kTls12), probe_spec(kTls12, std::nullopt));
+  auto first = e.next();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->parser.read_first_flight);
+  EXPECT_TRUE(has(first->hello.cipher_suites, 0xC02F) && !has(first->hello.cipher_suites, 0x009C));
+  run(e, server);
+  EXPECT_EQ(e.accepted(), server.groups);
+  EXPECT_EQ(e.connections(), 2u + 1);
+}
+
+TEST(GroupEnumerationTest, UnnamedOrUnofferedGroupStopsIncomplete) {
+  GroupEnumerator e(kTls13, {29, 23}, probe_spec(kTls13, std::nullopt));
+  ASSERT_TRUE(e.next());
+  e.record({Verdict::kChose, kTls13, 0x1301, 30});
+  EXPECT_TRUE(e.finished());
+  EXPECT_FALSE(e.complete());
+  GroupEnumerator f(kTls13, {29, 23}, probe_spec(kTls13, std::nullopt));
+  f.record({Verdict::kChose, kTls13, 0x1301, std::nullopt});
+  EXPECT_FALSE(f.complete());
+}
+
+TEST(EnumerationTest, Sslv2ProbeOffersTheSevenKinds) {
+  const std::string hello = sslv2_enumeration_hello();
+  ASSERT_GE(hello.size(), 11u);
+  EXPECT_EQ(test::byte_at(hello, 6), 21) << "7 specs x 3 bytes";
+}
+
+TEST(EnumerationTest, OutcomeOfSessions) {
+  auto outcome = [](std::string_view reply, bool first_flight = false) {
+    RawHelloOptions options;
+    options.parser.read_first_flight = first_flight;
+    RawHelloSession s("hello", options);
+    s.start();
+    const std::string bytes = test::from_hex(reply);
+    if (s.feed(bytes.data(), bytes.size()) == ProbeSession::State::kHandshaking) s.on_eof();
+    return outcome_of(s);
+  };
+  ProbeOutcome hrr = outcome(test::kHelloRetryRequest);
+  EXPECT_EQ(hrr.verdict, Verdict::kChose);
+  EXPECT_EQ(hrr.version, kTls13);
+  EXPECT_EQ(hrr.cipher_suite, 0x1301);
+  EXPECT_EQ(hrr.group, 29);
+  EXPECT_EQ(outcome(test::kTls12EcdheFlight, true).group, 29) << "from the ServerKeyExchange";
+  EXPECT_EQ(outcome(test::kAlertHandshakeFailure).verdict, Verdict::kRefused);
+  EXPECT_EQ(outcome("").verdict, Verdict::kRefused) << "closed without a word";
+  EXPECT_EQ(outcome("485454502f312e31").verdict, Verdict::kFailed) << "HTTP/1.1";
+  EXPECT_EQ(outcome(test::kSslv2ServerHello).version, kSsl2);
+}
+
+// ---------------------------------------------------------------- against OpenSSL
+
+// Runs an enumerator against fresh OpenSSL server connections, one per probe.
+template <class Enumerator>
+void run_against(Enumerator& e, SSL_CTX* ctx) {
+  for (int guard = 0; guard < 100; ++guard) {
+    auto probe = e.next();
+    if (!probe) break;
+    test::MemoryServer server(ctx);
+    RawHelloSession session(build_client_hello(probe->hello), RawHelloOptions{probe->parser});
+    session.start();
+    std::string hello;
+    session.take_output(hello);
+    const std::string reply = server.respond(hello);
+    if (session.feed(reply.data(), reply.size()) == ProbeSession::State::kHandshaking) {
+      session.on_eof();
+    }
+    e.record(outcome_of(session));
+  }
+  ASSERT_TRUE(e.finished());
+}
+
+TEST(EnumerationEndToEndTest, Tls12SuitesInServerOrder) {
+  test::ServerConfig config;
+  config.ciphers =
+      "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:ECDHE-ECDSA-CHACHA20-POLY1305:"
+      "DHE-RSA-AES128-SHA256:@SECLEVEL=0";
+  config.server_preference = true;
+  auto ctx = test::make_server_context(config);
+  SuiteEnumerator e = tls12_enumerator();
+  run_against(e, ctx.get());
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{0xC030, 0x002F, 0xCCA9, 0x0067}));
+  EXPECT_EQ(e.server_preference(), true);
+  EXPECT_EQ(e.connections(), 4u + 1);
+}
+
+TEST(EnumerationEndToEndTest, Tls12SuitesInClientOrder) {
+  test::ServerConfig config;
+  config.ciphers = "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:ECDHE-ECDSA-CHACHA20-POLY1305";
+  auto ctx = test::make_server_context(config);
+  SuiteEnumerator e = tls12_enumerator();
+  run_against(e, ctx.get());
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{0x002F, 0xC030, 0xCCA9}));
+  EXPECT_EQ(e.server_preference(), false);
+  EXPECT_EQ(e.connections(), 3u + 1 + 1);
+}
+
+TEST(EnumerationEndToEndTest, Tls13SuitesThroughHelloRetryRequests) {
+  test::ServerConfig config;
+  config.ciphersuites = "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384";
+  config.server_preference = true;
+  auto ctx = test::make_server_context(config);
+  SuiteEnumerator e(kTls13, candidate_suites(kTls13), probe_spec(kTls13, std::nullopt));
+  run_against(e, ctx.get());
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{0x1303, 0x1302}));
+  EXPECT_EQ(e.server_preference(), true);
+  EXPECT_EQ(e.connections(), 2u + 1);
+}
+
+TEST(EnumerationEndToEndTest, Tls13Groups) {
+  test::ServerConfig config;
+  config.groups = "P-521:X25519:ffdhe3072";
+  config.server_preference = true;
+  auto ctx = test::make_server_context(config);
+  GroupEnumerator e(kTls13, candidate_groups(kTls13), probe_spec(kTls13, std::nullopt));
+  run_against(e, ctx.get());
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{25, 29, 257}));
+  EXPECT_TRUE(e.complete()) << e.note();
+  EXPECT_EQ(e.connections(), 3u + 1);
+}
+
+TEST(EnumerationEndToEndTest, Tls12Groups) {
+  test::ServerConfig config;
+  config.max_version = TLS1_2_VERSION;
+  config.groups = "P-384:X25519";
+  config.server_preference = true;
+  config.ec_cert = false;  // an ECDSA certificate would tie ECDHE to its own curve
+  auto ctx = test::make_server_context(config);
+  GroupEnumerator e(kTls12, candidate_groups(kTls12), probe_spec(kTls12, std::nullopt));
+  run_against(e, ctx.get());
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{24, 29}));
+  EXPECT_TRUE(e.complete()) << e.note();
+  EXPECT_EQ(e.connections(), 2u + 1);
+}
+
+}  // namespace
+}  // namespace tlsfleet::tls
