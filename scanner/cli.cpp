@@ -159,12 +159,7 @@ int run_cli(int argc, char** argv) {
   }
   o.ports = std::move(*port_list);
   o.format = format == "ecs" ? OutputFormat::kEcs : OutputFormat::kNative;
-  if (depth == "full") {
-    std::cerr << "tlsfleet: --depth full is not available yet in this build; use --depth "
-                 "standard or basic\n";
-    return kExitUsage;
-  }
-  o.depth = depth == "basic" ? Depth::kBasic : Depth::kStandard;
+  o.depth = depth == "basic" ? Depth::kBasic : depth == "full" ? Depth::kFull : Depth::kStandard;
   if (!fail_on.empty()) o.fail_on = severity_from_name(fail_on);
   if (!sni.empty()) o.sni = sni;
   if (progress && no_progress) {

@@ -167,6 +167,14 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
       raw_ = raw.get();
       return raw;
     }
+    case ProbeKind::kEnumerate: {
+      tls::RawHelloOptions options;
+      options.parser = planned_->parser;
+      auto raw = std::make_unique<tls::RawHelloSession>(tls::build_client_hello(planned_->hello),
+                                                        options);
+      raw_ = raw.get();
+      return raw;
+    }
     case ProbeKind::kSsl2Hello: {
       std::vector<uint32_t> specs;
       for (const auto& spec : tls::sslv2_cipher_specs()) specs.push_back(spec.code);
@@ -266,6 +274,11 @@ void EndpointJob::raw_probe_done() {
   const tls::ServerReply& reply = raw_->reply();
   ProbeOutcome outcome;
   outcome.connected = true;
+  if (probe_.kind == ProbeKind::kEnumerate) {
+    enumeration_recorded(tls::outcome_of(*raw_));
+    probe_finished(outcome);
+    return;
+  }
   if (probe_.kind == ProbeKind::kSsl3Hello) {
     bool ssl3 = reply.kind == tls::ReplyKind::kServerHello && reply.hello &&
                 reply.hello->version == tls::kSsl3;
@@ -281,6 +294,11 @@ void EndpointJob::raw_probe_done() {
   } else {
     bool ssl2 = reply.kind == tls::ReplyKind::kSslv2ServerHello && reply.sslv2 &&
                 !reply.sslv2->cipher_specs.empty();
+    if (ssl2) {
+      for (uint32_t spec : reply.sslv2->cipher_specs) {
+        sslv2_ciphers_.emplace_back(tls::sslv2_cipher_spec_name(spec).value_or("unknown"));
+      }
+    }
     plan_.set_legacy_accepted(SSL2_VERSION, ssl2);
     outcome.handshake_ok = ssl2;
     if (ssl2 && !result_.tls) {
@@ -380,6 +398,22 @@ void EndpointJob::no_sni_succeeded() {
 }
 
 void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {
+  if (probe_.kind == ProbeKind::kEnumerate) {
+    // Refusals come as alerts or a closed (or reset) connection; anything else leaves
+    // the enumeration incomplete, and a failed connect ends it.
+    tls::ProbeOutcome o;
+    if (raw_ && (kind == ErrorKind::kAlert || kind == ErrorKind::kConnectionClosed)) {
+      o = tls::outcome_of(*raw_);
+    } else if (kind == ErrorKind::kConnectionReset) {
+      o.verdict = tls::ProbeOutcome::Verdict::kRefused;
+    }
+    enumeration_recorded(o);
+    ProbeOutcome outcome;
+    outcome.connected = !is_connect_failure(kind);
+    if (!outcome.connected) enumeration_.reset();
+    probe_finished(outcome);
+    return;
+  }
   ProbeOutcome outcome;
   outcome.connected = !is_connect_failure(kind);
   outcome.speaks_tls = kind != ErrorKind::kPlaintextHttp && kind != ErrorKind::kNotTls;
@@ -412,17 +446,51 @@ void EndpointJob::probe_finished(const ProbeOutcome& outcome) {
   client_ = nullptr;
   raw_ = nullptr;
   if (state_ == State::kDone) return;
-  plan_.record(outcome);
+  bool enumerating = probe_.kind == ProbeKind::kEnumerate;
+  if (!enumerating) plan_.record(outcome);
   // Once the scan is interrupted, an endpoint finishes with the probe it was running.
   if (host_.stopping()) {
     finish();
     return;
   }
-  if (std::optional<ProbeSpec> next = plan_.next()) {
-    start_probe(*next);
-    return;
+  if (!enumerating) {
+    if (std::optional<ProbeSpec> next = plan_.next()) {
+      start_probe(*next);
+      return;
+    }
   }
+  if (next_enumeration_probe()) return;
   finish();
+}
+
+void EndpointJob::enumeration_recorded(tls::ProbeOutcome outcome) {
+  if (enumeration_) enumeration_->record(outcome);
+}
+
+// Depth full: once the standard probes are done, the accepted versions' suites and the
+// groups, one hand-built hello per connection.
+bool EndpointJob::next_enumeration_probe() {
+  if (host_.options().depth != Depth::kFull || !result_.tls || plan_.stopped()) return false;
+  if (!enumeration_ && !enumeration_done_) {
+    enumeration_done_ = true;
+    static const std::pair<int, uint16_t> kVersions[] = {{SSL3_VERSION, tls::kSsl3},
+                                                         {TLS1_VERSION, tls::kTls10},
+                                                         {TLS1_1_VERSION, tls::kTls11},
+                                                         {TLS1_2_VERSION, tls::kTls12},
+                                                         {TLS1_3_VERSION, tls::kTls13}};
+    std::vector<uint16_t> accepted;
+    for (const auto& [openssl, iana] : kVersions) {
+      bool yes = openssl == SSL3_VERSION ? plan_.legacy_accepted(openssl).value_or(false)
+                                         : plan_.accepted(openssl).value_or(false);
+      if (yes) accepted.push_back(iana);
+    }
+    enumeration_ = std::make_unique<FullEnumeration>(accepted, spec_.sni);
+  }
+  if (!enumeration_) return false;
+  planned_ = enumeration_->next();
+  if (!planned_) return false;
+  start_probe(ProbeSpec{ProbeKind::kEnumerate, 0});
+  return true;
 }
 
 void EndpointJob::fill_depth_results() {
@@ -450,6 +518,14 @@ void EndpointJob::fill_depth_results() {
   std::optional<bool> session_id = session_id_resumed_;
   if (!session_id && plan_.session_id_unavailable()) session_id = false;
   if (ticket && session_id) result_.tls->resumption = Resumption{*session_id, *ticket};
+
+  if (host_.options().depth == Depth::kFull && enumeration_ && enumeration_->complete()) {
+    auto ciphers = enumeration_->ciphers();
+    if (!sslv2_ciphers_.empty()) ciphers.emplace_back("SSLv2", sslv2_ciphers_);
+    result_.tls->ciphers = std::move(ciphers);
+    result_.tls->server_preference = enumeration_->server_preference();
+    result_.tls->groups = enumeration_->groups();
+  }
 }
 
 void EndpointJob::cancel() {

@@ -11,6 +11,7 @@
 #include "net/tcp_connection.h"
 #include "scanner/endpoint_result.h"
 #include "scanner/error.h"
+#include "scanner/full_enumeration.h"
 #include "scanner/probe_plan.h"
 #include "scanner/scan_options.h"
 #include "scanner/work_item.h"
@@ -71,6 +72,8 @@ class EndpointJob : public net::TcpConnection::Handler {
   void session_progress(tls::ProbeSession::State state);
   void probe_succeeded();
   void raw_probe_done();
+  bool next_enumeration_probe();
+  void enumeration_recorded(tls::ProbeOutcome outcome);
   void probe_failed(ErrorKind kind, std::string detail, int alert = -1);
   void probe_finished(const ProbeOutcome& outcome);
   void main_succeeded(ProbeOutcome& outcome);
@@ -102,6 +105,10 @@ class EndpointJob : public net::TcpConnection::Handler {
   tls::SslSessionPtr session_id_session_;  // a ticket-less TLS <= 1.2 session
   std::optional<bool> ticket_resumed_;
   std::optional<bool> session_id_resumed_;
+  std::vector<std::string> sslv2_ciphers_;  // from the SSLv2 SERVER-HELLO
+  std::unique_ptr<FullEnumeration> enumeration_;  // depth full, once standard is done
+  bool enumeration_done_ = false;                 // enumeration_ was made (or not needed)
+  std::optional<tls::PlannedProbe> planned_;      // the enumeration hello in flight
 };
 
 }  // namespace tlsfleet::scanner

@@ -26,6 +26,7 @@ enum class ProbeKind {
   kResumeTicket,     // resume the main handshake's session by its ticket
   kSessionIdSource,  // a TLS <= 1.2 handshake without tickets, to get a session ID
   kResumeSessionId,  // resume that session by its ID
+  kEnumerate,        // depth full: a hand-built hello of FullEnumeration (not planned here)
 };
 
 struct ProbeSpec {

@@ -90,6 +90,7 @@ class SuiteEnumerator {
   void record(const ProbeOutcome& outcome);
 
   bool finished() const { return phase_ == Phase::kDone; }
+  uint16_t version() const { return version_; }
   // Accepted suites, in the order the server picked them.
   const std::vector<uint16_t>& accepted() const { return accepted_; }
   // true: the server picks by its own order; false: by ours; nullopt: not decided.

@@ -125,3 +125,57 @@ TEST(ScanLegacy, ModernServerRefusesBothAndSslv2IsInferredFromTls13) {
 
 }  // namespace
 }  // namespace tlsfleet::integration
+
+namespace tlsfleet::integration {
+namespace {
+
+int64_t accepted_suites(const Record& r) {
+  int64_t n = 0;
+  simdjson::dom::object ciphers;
+  if (r.root()["tls"]["ciphers"].get(ciphers)) return -1;
+  for (auto field : ciphers) n += static_cast<int64_t>(simdjson::dom::array(field.value).size());
+  return n;
+}
+
+// Depth full on the SSLv3 responder: its five suites, in its order, found by hand-built
+// hellos, and server preference detected.
+TEST(ScanFull, Sslv3SuitesInServerOrder) {
+  CannedServer server(legacy_address(3), fleet().port(), "sslv3");
+  ASSERT_TRUE(server.wait_listening());
+  ScanOptions options;
+  options.depth = "full";
+  ScanRun run = scan({legacy_address(3)}, options);
+  const Record* r = single_record(run);
+  ASSERT_NE(r, nullptr) << run.describe();
+  EXPECT_EQ(r->strings("/tls/ciphers/SSLv3"),
+            (std::vector<std::string>{"TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+                                      "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA",
+                                      "TLS_RSA_WITH_RC4_128_MD5", "TLS_RSA_WITH_DES_CBC_SHA",
+                                      "TLS_RSA_WITH_3DES_EDE_CBC_SHA"}));
+  EXPECT_TRUE(r->boolean("/tls/server_preference"));
+  expect_finding(*r, "CIPHER_WEAK", "cipher");
+}
+
+// Depth full on nginx: TLS 1.3 and 1.2 suites, the groups (no post-quantum hybrid on
+// Debian's OpenSSL 3.0), and the connection budget: accepted suites + the six protocol
+// versions + accepted groups + 6.
+TEST(ScanFull, NginxSuitesGroupsAndConnectionBudget) {
+  ScanOptions options;
+  options.depth = "full";
+  ScanRun run = scan({fleet().host("valid")}, options);
+  const Record* r = single_record(run);
+  ASSERT_NE(r, nullptr) << run.describe();
+  std::vector<std::string> tls13 = r->strings("/tls/ciphers/TLSv1.3");
+  EXPECT_TRUE(std::find(tls13.begin(), tls13.end(), "TLS_AES_128_GCM_SHA256") != tls13.end());
+  EXPECT_FALSE(r->strings("/tls/ciphers/TLSv1.2").empty());
+  EXPECT_FALSE(r->has("/tls/ciphers/TLSv1.1")) << "refused versions have no list";
+  std::vector<std::string> groups = r->strings("/tls/groups");
+  EXPECT_TRUE(std::find(groups.begin(), groups.end(), "x25519") != groups.end());
+  EXPECT_TRUE(r->has("/tls/server_preference"));
+  expect_finding(*r, "KEX_NOT_POST_QUANTUM", "protocol");
+  int64_t budget = accepted_suites(*r) + 6 + static_cast<int64_t>(groups.size()) + 6;
+  EXPECT_LE(r->integer("/connections"), budget);
+}
+
+}  // namespace
+}  // namespace tlsfleet::integration
