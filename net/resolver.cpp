@@ -1,6 +1,7 @@
 #include "net/resolver.h"
 
 #include <ares.h>
+#include <netdb.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -147,6 +148,29 @@ DnsAnswer answer_from(int status, const ares_addrinfo* info, bool ipv6) {
   return answer;
 }
 
+// The PTR names of a reverse lookup, lower case, final dot dropped, each once.
+DnsAnswer answer_from_host(int status, const hostent* host) {
+  if (status != ARES_SUCCESS) return failure_from_status(status);
+  DnsAnswer answer;
+  auto add = [&answer](const char* raw) {
+    if (raw == nullptr || *raw == '\0') return;
+    std::string name = lowercase(raw);
+    if (name.back() == '.') name.pop_back();
+    if (!name.empty() &&
+        std::find(answer.names.begin(), answer.names.end(), name) == answer.names.end()) {
+      answer.names.push_back(std::move(name));
+    }
+  };
+  if (host != nullptr) {
+    add(host->h_name);
+    for (char** alias = host->h_aliases; alias != nullptr && *alias != nullptr; ++alias) {
+      add(*alias);
+    }
+  }
+  if (answer.names.empty()) return failure(DnsError::kNoAddress, "no PTR record");
+  return answer;
+}
+
 void library_init() {
   static std::once_flag once;
   std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
@@ -162,6 +186,7 @@ class Resolver::Impl {
   Impl(uv_loop_t* loop, const ResolverOptions& options);
   std::string init(const std::vector<std::string>& servers_csv);
   void resolve(const std::string& name, Callback cb);
+  void reverse(const IpAddress& address, Callback cb);
   void close();
   bool closed() const { return open_handles_ == 0 && poller_.closed(); }
   size_t in_flight() const { return callbacks_pending_; }
@@ -179,6 +204,7 @@ class Resolver::Impl {
     uint64_t deadline_ms = 0;
     DnsAnswer answer;
     std::vector<Callback> waiters;
+    std::optional<IpAddress> reverse_of;  // set for a PTR lookup of this address
   };
   struct Delivery {
     Callback cb;
@@ -186,6 +212,8 @@ class Resolver::Impl {
   };
 
   static void on_addrinfo(void* arg, int status, int timeouts, ares_addrinfo* info);
+  static void on_hostbyaddr(void* arg, int status, int timeouts, hostent* host);
+  Entry* join_or_add(const std::string& key, Callback& cb);
   static void on_idle(uv_idle_t* idle);
   static void on_deadline(uv_timer_t* timer);
   static void on_idle_closed(uv_handle_t* handle);
@@ -287,7 +315,15 @@ void Resolver::Impl::resolve(const std::string& name, Callback cb) {
     deliver(std::move(cb), &empty_name_answer_);
     return;
   }
-  std::string key = lowercase(name);
+  if (Entry* entry = join_or_add(lowercase(name), cb)) {
+    waiting_.push_back(entry);
+    start_waiting();
+  }
+}
+
+// A cached answer or a lookup in flight takes cb and returns null; otherwise a new entry,
+// holding cb, is returned for the caller to start.
+Resolver::Impl::Entry* Resolver::Impl::join_or_add(const std::string& key, Callback& cb) {
   auto [it, inserted] = cache_.try_emplace(key);
   Entry& entry = it->second;
   if (!inserted) {
@@ -297,13 +333,31 @@ void Resolver::Impl::resolve(const std::string& name, Callback cb) {
     } else {
       entry.waiters.push_back(std::move(cb));
     }
-    return;
+    return nullptr;
   }
   entry.owner = this;
   entry.name = &it->first;
   entry.waiters.push_back(std::move(cb));
-  waiting_.push_back(&entry);
-  start_waiting();
+  return &entry;
+}
+
+void Resolver::Impl::reverse(const IpAddress& address, Callback cb) {
+  ++callbacks_pending_;
+  if (closing_ && idle_closed_) {
+    --callbacks_pending_;
+    cb(closed_answer_);
+    return;
+  }
+  if (closing_) {
+    deliver(std::move(cb), &closed_answer_);
+    return;
+  }
+  // A leading space keeps PTR entries apart from names, which never start with one.
+  if (Entry* entry = join_or_add(" ptr " + address.to_string(), cb)) {
+    entry->reverse_of = address;
+    waiting_.push_back(entry);
+    start_waiting();
+  }
 }
 
 void Resolver::Impl::start_waiting() {
@@ -325,6 +379,23 @@ void Resolver::Impl::start_query(Entry& entry) {
   entry.deadline_ms = now_ms() + budget_ms_;
   deadlines_.push_back(&entry);
   if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&deadline_timer_))) arm_deadline();
+  if (entry.reverse_of) {
+    // One PTR query, whatever the families asked for names.
+    ++queries_in_flight_;
+    sockaddr_storage storage{};
+    entry.reverse_of->to_sockaddr(0, &storage);
+    const void* bytes = nullptr;
+    if (storage.ss_family == AF_INET) {
+      bytes = &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr;
+    } else {
+      bytes = &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr;
+    }
+    int bytes_length = storage.ss_family == AF_INET ? 4 : 16;
+    ares_gethostbyaddr(channel_.get(), bytes, bytes_length, storage.ss_family, &Impl::on_hostbyaddr,
+                       &entry);
+    poller_.schedule();
+    return;
+  }
   queries_in_flight_ += queries_per_lookup_;
   ares_addrinfo_hints hints{};
   hints.ai_family = options_.ipv6 ? AF_UNSPEC : AF_INET;
@@ -343,6 +414,15 @@ void Resolver::Impl::on_addrinfo(void* arg, int status, int timeouts, ares_addri
   self->queries_in_flight_ -= self->queries_per_lookup_;
   // Done already when the deadline answered first; c-ares' late word is dropped.
   if (!entry->done) self->finish(*entry, answer_from(status, info, self->options_.ipv6));
+  self->start_waiting();
+}
+
+void Resolver::Impl::on_hostbyaddr(void* arg, int status, int timeouts, hostent* host) {
+  auto* entry = static_cast<Entry*>(arg);
+  Impl* self = entry->owner;
+  --self->queries_in_flight_;
+  // c-ares owns host; it is only read here.
+  if (!entry->done) self->finish(*entry, answer_from_host(status, host));
   self->start_waiting();
 }
 
@@ -490,6 +570,10 @@ std::unique_ptr<Resolver> Resolver::create(uv_loop_t* loop, const ResolverOption
 
 void Resolver::resolve(const std::string& name, Callback cb) {
   impl_->resolve(name, std::move(cb));
+}
+
+void Resolver::reverse(const IpAddress& address, Callback cb) {
+  impl_->reverse(address, std::move(cb));
 }
 
 void Resolver::close() { impl_->close(); }

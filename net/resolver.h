@@ -32,6 +32,7 @@ struct DnsAnswer {
   DnsError error = DnsError::kNone;
   std::string detail;                // c-ares' text for the failure, empty on success
   std::vector<IpAddress> addresses;  // IPv4 first, then IPv6; each once
+  std::vector<std::string> names;    // reverse(): the PTR names, lower case, no final dot
 };
 
 struct ResolverOptions {
@@ -62,6 +63,12 @@ class Resolver {
   // After close(), cb gets kOther "cancelled"; calling it once closed() is true is a
   // misuse, answered the same way but at once.
   void resolve(const std::string& name, Callback cb);
+  // Reverse lookup (PTR, ares_gethostbyaddr) of an address, with resolve()'s promises:
+  // cb runs once on the loop, answers are cached and identical lookups coalesced, and the
+  // same timeout and query budget apply. On success answer.names holds the names (first
+  // the one c-ares puts first) and addresses is empty; no PTR record is kNxdomain (or
+  // kNoAddress, as the server says).
+  void reverse(const IpAddress& address, Callback cb);
   // Cancels pending lookups (their callbacks run with kOther, "cancelled") and closes
   // every libuv handle. Idempotent. The loop must run afterwards to finish closing.
   void close();

@@ -42,13 +42,21 @@ int TcpConnection::connect(const IpAddress& ip, uint16_t port, uint64_t timeout_
   int rc = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&addr),
                           &TcpConnection::on_connect);
   if (rc != 0) return rc;
-  uv_timer_start(&timer_, &TcpConnection::on_timer, timeout_ms, 0);
+  start_deadline(timeout_ms);
   return 0;
+}
+
+void TcpConnection::start_deadline(uint64_t timeout_ms) {
+  // libuv times timers from the loop's cached "now", taken when the loop last polled. A
+  // loop thread busy since then (a burst of handshakes, a slow input read) would start the
+  // deadline in the past and fire it at once; the deadline counts from this moment.
+  uv_update_time(timer_.loop);
+  uv_timer_start(&timer_, &TcpConnection::on_timer, timeout_ms, 0);
 }
 
 void TcpConnection::set_deadline(uint64_t timeout_ms) {
   if (closing_) return;
-  uv_timer_start(&timer_, &TcpConnection::on_timer, timeout_ms, 0);
+  start_deadline(timeout_ms);
 }
 
 int TcpConnection::write(std::string bytes) {

@@ -50,6 +50,8 @@ class TcpConnection {
   static constexpr size_t kReadBufferSize = 64 * 1024;
 
  private:
+  // Arms the deadline timeout_ms from now (real time, not the loop's cached time).
+  void start_deadline(uint64_t timeout_ms);
   static void on_connect(uv_connect_t* req, int status);
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);

@@ -6,8 +6,10 @@
 #include <iostream>
 #include <set>
 
+#include "scanner/inspect_command.h"
 #include "scanner/readback_commands.h"
 #include "scanner/scan.h"
+#include "scanner/shard.h"
 
 namespace tlsfleet::scanner {
 
@@ -124,6 +126,26 @@ int run_cli(int argc, char** argv) {
   scan->add_option("--max-read", o.max_read_bytes, "bytes read per connection at most")
       ->check(CLI::Range(static_cast<size_t>(16 * 1024), static_cast<size_t>(64 << 20)))
       ->default_str("1048576");
+  // Fleet operations: order, slices, resume, politeness, reverse DNS (docs/CLI.md).
+  uint64_t seed = 0;
+  std::string shard, sni_from;
+  CLI::Option* seed_option =
+      scan->add_option("--seed", seed, "order of the pseudo-random walk; default random, printed");
+  scan->add_option("--shard", shard, "scan only slice K of N disjoint slices (K/N, 0-based)");
+  scan->add_option("--resume", o.resume_file,
+                   "checkpoint file: kept while scanning; finished work is skipped when it "
+                   "exists (output is appended to)");
+  scan->add_option("--per-host", o.per_host, "endpoints in flight to one address; 0 = no limit")
+      ->check(CLI::Range(0, 1000000))
+      ->default_str("1");
+  scan->add_option("--per-subnet", o.per_subnet,
+                   "endpoints in flight to one /24 (IPv4) or /64 (IPv6); 0 = no limit")
+      ->check(CLI::Range(0, 1000000))
+      ->default_str("0");
+  scan->add_option("--sni-from", sni_from,
+                   "ptr: send each address's PTR name as SNI and check the certificate against "
+                   "it (--sni is the fallback)")
+      ->check(CLI::IsMember({"ptr"}));
 
   // Reading scans back (docs/CLI.md): the work is in output/, see readback_commands.h.
   std::string diff_old, diff_new, report_scan, report_html;
@@ -134,6 +156,10 @@ int run_cli(int argc, char** argv) {
   report->add_option("SCAN", report_scan, "scan file (NDJSON, native or ecs); - for stdin")
       ->required();
   report->add_option("--html", report_html, "also write one self-contained HTML page here");
+
+  InspectOptions inspect_options;
+  std::string inspect_fail_on;
+  CLI::App* inspect = add_inspect_command(app, inspect_options, inspect_fail_on);
 
   try {
     app.parse(argc, argv);
@@ -150,6 +176,7 @@ int run_cli(int argc, char** argv) {
 
   if (diff->parsed()) return run_diff_command(diff_old, diff_new);
   if (report->parsed()) return run_report_command(report_scan, report_html);
+  if (inspect->parsed()) return run_inspect_command(inspect_options, inspect_fail_on);
 
   std::string error;
   auto port_list = parse_port_list(ports, &error);
@@ -162,6 +189,17 @@ int run_cli(int argc, char** argv) {
   o.depth = depth == "basic" ? Depth::kBasic : depth == "full" ? Depth::kFull : Depth::kStandard;
   if (!fail_on.empty()) o.fail_on = severity_from_name(fail_on);
   if (!sni.empty()) o.sni = sni;
+  if (seed_option->count() > 0) o.seed = seed;
+  if (!shard.empty()) {
+    auto parsed = Shard::parse(shard, &error);
+    if (!parsed) {
+      std::cerr << "tlsfleet: --shard: " << error << "\n";
+      return kExitUsage;
+    }
+    o.shard_index = parsed->index;
+    o.shard_count = parsed->count;
+  }
+  o.sni_from_ptr = sni_from == "ptr";
   if (progress && no_progress) {
     std::cerr << "tlsfleet: --progress and --no-progress exclude each other\n";
     return kExitUsage;

@@ -239,7 +239,16 @@ void EndpointJob::on_deadline() {
                    "the TLS handshake did not finish within the deadline (" +
                        std::to_string(bytes_read_) + " bytes received)");
       return;
-    case State::kLingering: probe_succeeded(); return;
+    case State::kLingering:
+      // libuv runs due timers before it reads sockets: a ticket may be sitting unread.
+      // Give the loop one more turn to read it before concluding there is none.
+      if (!linger_grace_used_) {
+        linger_grace_used_ = true;
+        connection_->set_deadline(1);
+        return;
+      }
+      probe_succeeded();
+      return;
     case State::kDone: return;
   }
 }
@@ -328,8 +337,10 @@ void EndpointJob::probe_succeeded() {
       if (state_ == State::kHandshaking && host_.options().depth != Depth::kBasic &&
           outcome.version == TLS1_3_VERSION && !outcome.has_ticket) {
         state_ = State::kLingering;
+        // At least 250 ms: a busy single-process server (s_server, HAProxy) or a busy
+        // scanner loop can take that long even on loopback.
         double rtt = result_.timing.connect_ms.value_or(10);
-        auto linger = static_cast<uint64_t>(std::clamp(4 * rtt + 50, 50.0, 1000.0));
+        auto linger = static_cast<uint64_t>(std::clamp(4 * rtt + 50, 250.0, 1000.0));
         auto left = static_cast<uint64_t>(std::max(1.0, timeout_ms() - ms_since(attempt_start_ns_)));
         connection_->set_deadline(std::min(linger, left));
         return;
@@ -379,6 +390,12 @@ void EndpointJob::main_succeeded(ProbeOutcome& outcome) {
     result_.chain = tls::analyze_chain(chain, host_.trust_store(), name, ip, now);
   }
   if (probe_.kind != ProbeKind::kMain) return;
+  if (!spec_.sni && host_.options().depth != Depth::kBasic) {
+    // No name to send: the main handshake already was the no-SNI handshake.
+    result_.tls->sni_required = false;
+    result_.tls->default_cert_probed = true;
+    if (result_.cert) result_.tls->default_cert_sha256 = result_.cert->sha256;
+  }
   if (outcome.has_ticket) ticket_session_ = share(client_->session());
   if (outcome.has_session_id) session_id_session_ = share(client_->session());
 }

@@ -99,6 +99,7 @@ class EndpointJob : public net::TcpConnection::Handler {
   uint64_t start_ns_ = 0;
   uint64_t attempt_start_ns_ = 0;
   uint64_t handshake_start_ns_ = 0;
+  bool linger_grace_used_ = false;
 
   // What later probes reuse or decide.
   tls::SslSessionPtr ticket_session_;      // the main handshake's, to resume by ticket

@@ -4,6 +4,20 @@
 
 namespace tlsfleet::scanner {
 
+namespace {
+
+constexpr net::u128 kU128Max = ~static_cast<net::u128>(0);
+
+// addresses x ports, saturating: only an IPv6 block of /16 or wider overflows, and
+// nobody lives to see the end of that walk.
+net::u128 candidates(net::u128 addresses, size_t ports) {
+  if (ports == 0) return 0;
+  if (addresses > kU128Max / ports) return kU128Max;
+  return addresses * ports;
+}
+
+}  // namespace
+
 std::unique_ptr<Plan> Plan::create(PlanInput input, std::string* error) {
   std::unique_ptr<Plan> plan(new Plan(std::move(input)));
   bool stdin_used = false;
@@ -30,7 +44,7 @@ std::vector<uint16_t> Plan::ports_for(const net::Target& t) const {
   return input_.ports;
 }
 
-bool Plan::load_next_target() {
+bool Plan::load_next_target(net::Target& out) {
   while (true) {
     if (next_argument_ < input_.arguments.size()) {
       size_t index = next_argument_++;
@@ -41,7 +55,7 @@ bool Plan::load_next_target() {
         ++bad_targets_;
         continue;
       }
-      current_ = std::move(std::get<net::Target>(parsed));
+      out = std::move(std::get<net::Target>(parsed));
       return true;
     }
     if (!reader_) {
@@ -56,76 +70,121 @@ bool Plan::load_next_target() {
           });
     }
     if (auto target = reader_->next()) {
-      current_ = std::move(*target);
+      out = std::move(*target);
       return true;
     }
     reader_.reset();
   }
 }
 
-bool Plan::next_item(WorkItem& out) {
-  while (true) {
-    if (!current_) {
-      if (!load_next_target()) return false;
-      ++valid_targets_;
-      current_ports_ = ports_for(*current_);
-      address_index_ = 0;
-      port_index_ = 0;
-      if (current_->kind == net::TargetKind::kName) {
-        counted_ += current_ports_.size();
-        LookupSpec lookup{current_->text, current_->host, current_ports_, current_->host};
-        current_.reset();
-        out = std::move(lookup);
-        return true;
-      }
-      counted_ += current_->range.size() * current_ports_.size();
+void Plan::fill_window() {
+  const size_t limit = input_.shuffle ? kWindow : 1;
+  while (window_.size() < limit && !input_done_) {
+    Stream s;
+    if (!load_next_target(s.target)) {
+      input_done_ = true;
+      return;
     }
-    const net::Target& t = *current_;
-    if (address_index_ >= t.range.size() || current_ports_.empty()) {
-      current_.reset();
-      continue;
-    }
-    net::IpAddress ip = t.range.at(address_index_);
-    uint16_t port = current_ports_[port_index_];
-    if (++port_index_ == current_ports_.size()) {
-      port_index_ = 0;
-      ++address_index_;
-      // A /0 of IPv6 saturates size(); stop at the last index instead of wrapping.
-      if (address_index_ == 0) current_.reset();
-    }
-    if (input_.exclusions && input_.exclusions->contains(ip)) continue;
-    EndpointSpec spec;
-    spec.target = t.text;
-    spec.ip = ip;
-    spec.port = port;
-    if (t.kind == net::TargetKind::kNameAtAddress) {
-      spec.host = t.host;
-      spec.sni = t.host;
+    ++valid_targets_;
+    uint64_t ordinal = targets_read_++;
+    s.ports = ports_for(s.target);
+    if (s.target.kind == net::TargetKind::kName) {
+      s.size = s.ports.empty() ? 0 : 1;
+      counted_ += s.ports.size();
     } else {
-      spec.sni = input_.sni;
+      s.size = candidates(s.target.range.size(), s.ports.size());
+      counted_ += s.size;
+      // Each target its own order: the same seed must not walk equal-sized ranges in step.
+      if (input_.shuffle && s.size > 1) {
+        s.order.emplace(s.size, net::mix64(input_.seed) ^ net::mix64(~ordinal));
+      }
     }
-    out = std::move(spec);
+    if (s.size > 0) window_.push_back(std::move(s));
+  }
+}
+
+bool Plan::take_candidate(Stream& s, WorkItem& out) const {
+  const net::Target& t = s.target;
+  net::u128 index = s.order ? s.order->at(s.next) : s.next;
+  ++s.next;
+  if (t.kind == net::TargetKind::kName) {
+    if (!input_.shard.owns_name(t.host)) return false;
+    out = LookupSpec{t.text, t.host, s.ports, t.host};
+    return true;
+  }
+  net::IpAddress ip = t.range.at(index / s.ports.size());
+  uint16_t port = s.ports[static_cast<size_t>(index % s.ports.size())];
+  if (input_.exclusions && input_.exclusions->contains(ip)) return false;
+  if (!input_.shard.owns_endpoint(ip, port)) return false;
+  EndpointSpec spec;
+  spec.target = t.text;
+  spec.ip = ip;
+  spec.port = port;
+  if (t.kind == net::TargetKind::kNameAtAddress) {
+    spec.host = t.host;
+    spec.sni = t.host;
+  } else {
+    spec.sni = input_.sni;
+  }
+  out = std::move(spec);
+  return true;
+}
+
+bool Plan::next_item(PlannedItem& out) {
+  while (true) {
+    fill_window();
+    if (window_.empty()) return false;
+    Stream& s = window_.front();
+    Position position = next_position_++;
+    bool keep = take_candidate(s, out.item);
+    if (s.next >= s.size) {
+      window_.pop_front();
+    } else if (window_.size() > 1) {
+      window_.push_back(std::move(s));
+      window_.pop_front();
+    }
+    if (!keep) continue;
+    if (input_.resume && input_.resume->finished(position)) continue;
+    out.position = position;
+    if (const auto* lookup = std::get_if<LookupSpec>(&out.item)) {
+      handed_out_ += lookup->ports.size();
+    } else {
+      ++handed_out_;
+    }
     return true;
   }
 }
 
-bool Plan::next_batch(std::vector<WorkItem>& out, size_t max) {
+bool Plan::next_batch(std::vector<PlannedItem>& out, size_t max) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (exhausted_) return false;
+  std::vector<Position> positions;
   for (size_t i = 0; i < max; ++i) {
-    WorkItem item;
+    PlannedItem item;
     if (!next_item(item)) {
       exhausted_ = true;
       break;
     }
+    positions.push_back(item.position);
     out.push_back(std::move(item));
   }
+  // Under the plan's lock, so no checkpoint can see the cursor moved past positions that
+  // are not yet known to be pending.
+  if (input_.ledger) input_.ledger->issued(positions, next_position_, exhausted_);
   return !out.empty() || !exhausted_;
+}
+
+bool Plan::next_batch(std::vector<WorkItem>& out, size_t max) {
+  std::vector<PlannedItem> planned;
+  bool more = next_batch(planned, max);
+  for (PlannedItem& p : planned) out.push_back(std::move(p.item));
+  return more;
 }
 
 Plan::Count Plan::count() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return {counted_, exhausted_};
+  if (exhausted_) return {handed_out_, true};
+  return {counted_ / input_.shard.count, false};
 }
 
 size_t Plan::bad_targets() const {

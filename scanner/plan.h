@@ -1,8 +1,23 @@
 // Plan: the lazy stream of work for a scan. Targets come from the arguments, then from
-// each -i file in order; ranges are walked address by address (ports inner), never
-// materialised, so memory stays flat however large the space. Workers pull batches.
+// each -i file in order, read as the scan goes; ranges are never materialised, so memory
+// stays flat however large the space. Workers pull batches.
+//
+// Order. Without shuffle: input order, each range address by address, ports inner. With
+// shuffle (what `scan` does): each address target's (address, port) pairs are visited in
+// a pseudo-random order (net::Permutation, keyed by --seed and the target's place in the
+// input), and up to kWindow targets are walked at once, one candidate from each in turn
+// (a target that runs out makes room for the next one from the input). So a /16 never
+// sees one /24 at a time, a list of ranges is spread over several of them at once, and the
+// input is still read lazily. Names (and name@address) are one candidate each and keep
+// their input order among themselves.
+//
+// Positions. Every candidate gets the next position (0, 1, 2, ...) before it is filtered:
+// excluded addresses, other shards' endpoints and candidates a resumed run already
+// finished are skipped, but still use up their position. Positions therefore depend only
+// on the input and the seed, which is what makes checkpoints (scanner/checkpoint.h) hold.
 #pragma once
 
+#include <deque>
 #include <fstream>
 #include <iosfwd>
 #include <memory>
@@ -12,8 +27,11 @@
 #include <vector>
 
 #include "net/exclusion_set.h"
+#include "net/permutation.h"
 #include "net/target.h"
 #include "net/target_reader.h"
+#include "scanner/checkpoint.h"
+#include "scanner/shard.h"
 #include "scanner/work_item.h"
 
 namespace tlsfleet::scanner {
@@ -24,20 +42,39 @@ struct PlanInput {
   std::vector<uint16_t> ports;
   std::optional<std::string> sni;  // for address targets
   const net::ExclusionSet* exclusions = nullptr;
+  bool shuffle = false;  // see "Order" above
+  uint64_t seed = 0;
+  Shard shard;                              // only this slice is handed out
+  const CheckpointState* resume = nullptr;  // positions it says are finished are skipped
+  ProgressLedger* ledger = nullptr;         // told of every position handed out
+};
+
+// One item of work and its position in the plan.
+struct PlannedItem {
+  WorkItem item;
+  Position position = 0;
 };
 
 class Plan {
  public:
+  // Targets walked at once when shuffling.
+  static constexpr size_t kWindow = 64;
+
   // Opens every input file up front, so a missing file is a usage error before any scan.
   // Returns nullptr and sets *error on failure.
   static std::unique_ptr<Plan> create(PlanInput input, std::string* error);
 
-  // Appends up to max items; returns false when the plan is exhausted. Thread-safe.
+  // Appends up to max items; returns false when the plan is exhausted. Thread-safe. The
+  // ledger (if any) learns of the positions handed out before this returns.
+  bool next_batch(std::vector<PlannedItem>& out, size_t max);
+  // The same without positions.
   bool next_batch(std::vector<WorkItem>& out, size_t max);
 
-  // Endpoints known so far, and whether every input has been read (total is final).
+  // Endpoints known so far, and whether every input has been read. While not final it is
+  // the candidates of the targets read so far (divided by N with --shard K/N); once final,
+  // the endpoints handed out (a name counting one per port).
   struct Count {
-    net::u128 endpoints = 0;  // address endpoints plus one per name and port
+    net::u128 endpoints = 0;
     bool final = false;
   };
   Count count() const;
@@ -45,9 +82,21 @@ class Plan {
   size_t valid_targets() const;
 
  private:
+  // One target being walked.
+  struct Stream {
+    net::Target target;
+    std::vector<uint16_t> ports;
+    net::u128 size = 0;  // candidates: addresses x ports (saturating), or 1 for a name
+    net::u128 next = 0;  // candidates taken so far
+    std::optional<net::Permutation> order;
+  };
+
   explicit Plan(PlanInput input) : input_(std::move(input)) {}
-  bool load_next_target();  // fills current_; false at end of input
-  bool next_item(WorkItem& out);
+  bool load_next_target(net::Target& out);  // false at end of input
+  void fill_window();
+  // Takes the front stream's next candidate; false when it is filtered out.
+  bool take_candidate(Stream& s, WorkItem& out) const;
+  bool next_item(PlannedItem& out);
   std::vector<uint16_t> ports_for(const net::Target& t) const;
 
   PlanInput input_;
@@ -56,14 +105,15 @@ class Plan {
   size_t next_argument_ = 0;
   size_t next_stream_ = 0;
   std::unique_ptr<net::TargetReader> reader_;
+  bool input_done_ = false;
 
-  std::optional<net::Target> current_;
-  std::vector<uint16_t> current_ports_;
-  net::u128 address_index_ = 0;
-  size_t port_index_ = 0;
+  std::deque<Stream> window_;
+  uint64_t targets_read_ = 0;  // keys each target's permutation
+  Position next_position_ = 0;
 
   mutable std::mutex mutex_;
   net::u128 counted_ = 0;
+  net::u128 handed_out_ = 0;
   bool exhausted_ = false;
   size_t bad_targets_ = 0;
   size_t valid_targets_ = 0;

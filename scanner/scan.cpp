@@ -13,6 +13,8 @@
 
 #include "output/progress.h"
 #include "scanner/error.h"
+#include "scanner/politeness.h"
+#include "scanner/resume.h"
 #include "scanner/shared_scan.h"
 #include "scanner/worker.h"
 #include "tls/client_context.h"
@@ -49,7 +51,10 @@ struct Control {
   std::vector<std::unique_ptr<Worker>>* workers = nullptr;
   uv_signal_t sigint, sigterm;
   uv_timer_t progress_timer;
+  uv_timer_t checkpoint_timer;
   uv_async_t worker_exited;
+  ResumeSession* resume = nullptr;
+  bool checkpoint_failing = false;
   std::atomic<size_t> exited{0};
   int interrupted_by = 0;
   bool show_progress = false;
@@ -90,12 +95,27 @@ void on_progress(uv_timer_t* timer) {
   std::cerr << "\r\033[K" << line << std::flush;
 }
 
+// Saves the checkpoint; says so once when saving starts failing and once when it recovers.
+void save_checkpoint(Control& c) {
+  std::string error;
+  bool ok = c.resume->save(&error);
+  if (!ok && !c.checkpoint_failing) {
+    std::cerr << "\ntlsfleet: warning: " << error << " (trying again every second)\n";
+  } else if (ok && c.checkpoint_failing) {
+    std::cerr << "\ntlsfleet: the checkpoint is written again\n";
+  }
+  c.checkpoint_failing = !ok;
+}
+
+void on_checkpoint(uv_timer_t* timer) { save_checkpoint(*static_cast<Control*>(timer->data)); }
+
 void on_worker_exited(uv_async_t* async) {
   auto* c = static_cast<Control*>(async->data);
   if (c->exited.load() < c->workers->size()) return;
   uv_close(reinterpret_cast<uv_handle_t*>(&c->sigint), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->sigterm), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->progress_timer), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->checkpoint_timer), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->worker_exited), nullptr);
 }
 
@@ -162,7 +182,38 @@ int run_scan(ScanOptions options) {
     });
     shared.plan_exclusions = &shared.exclusions;
   }
-  PlanInput input{opt.targets, opt.input_files, opt.ports, opt.sni, shared.plan_exclusions};
+  std::unique_ptr<ResumeSession> resume;
+  if (!opt.resume_file.empty()) {
+    resume = ResumeSession::open(opt, &error);
+    if (!resume) {
+      std::cerr << "tlsfleet: " << error << "\n";
+      return kExitUsage;
+    }
+    if (resume->already_complete()) {
+      std::cerr << "tlsfleet: checkpoint '" << opt.resume_file
+                << "' says this scan is complete; nothing to do (remove it to scan again)\n";
+      return kExitOk;
+    }
+  }
+  if (!opt.seed) opt.seed = random_seed();
+  if (!opt.quiet) {
+    std::cerr << "tlsfleet: seed " << *opt.seed << " (--seed " << *opt.seed
+              << " repeats this order)" << (resume && resume->previous() ? ", resuming" : "")
+              << "\n";
+  }
+  PlanInput input;
+  input.arguments = opt.targets;
+  input.files = opt.input_files;
+  input.ports = opt.ports;
+  input.sni = opt.sni;
+  input.exclusions = shared.plan_exclusions;
+  input.shuffle = true;
+  input.seed = *opt.seed;
+  input.shard = Shard{opt.shard_index, opt.shard_count};
+  if (resume) {
+    input.resume = resume->previous();
+    input.ledger = &resume->ledger();
+  }
   shared.plan = Plan::create(std::move(input), &error);
   if (!shared.plan) {
     std::cerr << "tlsfleet: " << error << "\n";
@@ -178,7 +229,8 @@ int run_scan(ScanOptions options) {
     std::cerr << "tlsfleet: " << error << "\n";
     return kExitUsage;
   }
-  shared.sink = output::OutputSink::open(opt.output, error);
+  shared.sink = resume ? resume->open_output(opt.output, &error)
+                       : output::OutputSink::open(opt.output, error);
   if (!shared.sink) {
     std::cerr << "tlsfleet: " << error << "\n";
     return kExitUsage;
@@ -190,11 +242,22 @@ int run_scan(ScanOptions options) {
   if (threads < 1) threads = 1;
   if (threads > opt.concurrency) threads = opt.concurrency;
 
+  // A checkpoint that cannot be written at all is a usage error, found before scanning.
+  if (resume && !resume->save(&error)) {
+    std::cerr << "tlsfleet: " << error << "\n";
+    return kExitUsage;
+  }
+  PolitenessOptions polite;
+  polite.per_host = opt.per_host;
+  polite.per_subnet = opt.per_subnet;
+  Politeness politeness(polite);
+
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) {
     // Spread --concurrency over the workers; the first ones take the remainder.
     int share = opt.concurrency / threads + (i < opt.concurrency % threads ? 1 : 0);
-    workers.push_back(std::make_unique<Worker>(shared, share));
+    workers.push_back(
+        std::make_unique<Worker>(shared, share, &politeness, resume ? &resume->ledger() : nullptr));
   }
 
   Control control;
@@ -212,6 +275,10 @@ int run_scan(ScanOptions options) {
   uv_timer_init(&loop, &control.progress_timer);
   control.progress_timer.data = &control;
   if (control.show_progress) uv_timer_start(&control.progress_timer, &on_progress, 1000, 1000);
+  uv_timer_init(&loop, &control.checkpoint_timer);
+  control.checkpoint_timer.data = &control;
+  control.resume = resume.get();
+  if (resume) uv_timer_start(&control.checkpoint_timer, &on_checkpoint, 1000, 1000);
   uv_async_init(&loop, &control.worker_exited, &on_worker_exited);
   control.worker_exited.data = &control;
 
@@ -229,6 +296,12 @@ int run_scan(ScanOptions options) {
   uv_loop_close(&loop);
   if (control.show_progress) std::cerr << "\r\033[K";
 
+  // A run with no valid target is a usage error: its checkpoint must not say "complete".
+  if (resume && shared.plan->valid_targets() > 0) {
+    // Before the sink closes the output: the save syncs it first.
+    shared.sink->flush();
+    save_checkpoint(control);
+  }
   bool output_ok = shared.sink->close() && !shared.output_failed;
   for (const std::string& e : worker_errors) {
     if (!e.empty()) {

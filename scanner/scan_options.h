@@ -36,6 +36,15 @@ struct ScanOptions {
   std::optional<bool> progress;          // unset: on when stderr is a terminal
   bool quiet = false;                    // no summary line
   size_t max_read_bytes = 1 << 20;       // per connection
+
+  // Fleet operations (docs/CLI.md): order, slices, resume, politeness, reverse DNS.
+  std::optional<uint64_t> seed;  // --seed; unset: the checkpoint's, else random
+  uint32_t shard_index = 0;      // --shard K/N: K
+  uint32_t shard_count = 1;      // N
+  std::string resume_file;       // --resume; empty: no checkpoint
+  int per_host = 1;              // endpoints in flight to one address; 0 = unlimited
+  int per_subnet = 0;            // ... to one /24 or /64; 0 = unlimited
+  bool sni_from_ptr = false;     // --sni-from ptr
 };
 
 }  // namespace tlsfleet::scanner

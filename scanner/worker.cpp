@@ -1,11 +1,12 @@
 #include "scanner/worker.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "output/ecs_record.h"
 #include "output/native_record.h"
 #include "scanner/error.h"
 #include "scanner/findings.h"
-
-#include <chrono>
 
 namespace tlsfleet::scanner {
 
@@ -13,6 +14,12 @@ namespace {
 
 constexpr size_t kPlanBatch = 64;
 constexpr size_t kOutputFlushBytes = 64 * 1024;
+// Endpoints that may wait in a worker beyond its concurrency: room to find endpoints whose
+// address is free when the first ones in line are busy, without reading far ahead (what
+// waits is unfinished in a checkpoint).
+constexpr size_t kWaitingSpare = 256;
+// How often endpoints held back by an address busy in another worker look again.
+constexpr uint64_t kBlockedPollMs = 20;
 
 ErrorKind dns_error_kind(net::DnsError error) {
   switch (error) {
@@ -28,6 +35,27 @@ ErrorKind dns_error_kind(net::DnsError error) {
   return ErrorKind::kServfail;
 }
 
+// What an endpoint's end says about its host's load (backoff on timeouts and resets).
+HostOutcome host_outcome(const EndpointResult& r) {
+  if (r.status == Status::kTimeout) return HostOutcome::kStrained;
+  if (r.error && r.error->code == "CONNECTION_RESET") return HostOutcome::kStrained;
+  if (r.status == Status::kOk || r.status == Status::kTlsError || r.status == Status::kNotTls) {
+    return HostOutcome::kHealthy;
+  }
+  return HostOutcome::kNeutral;
+}
+
+// A PTR name fit to be sent as SNI: letters, digits, '-', '_' and dots, at most 253
+// bytes, not an address. Anything else (a hostile PTR) is not used.
+bool usable_ptr_name(const std::string& name) {
+  if (name.empty() || name.size() > 253 || net::IpAddress::parse(name)) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return name.front() != '.' && name.find("..") == std::string::npos;
+}
+
 int64_t now_unix_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -35,8 +63,12 @@ int64_t now_unix_ms() {
 
 }  // namespace
 
-Worker::Worker(SharedScan& shared, int concurrency)
-    : shared_(shared), concurrency_(concurrency > 0 ? concurrency : 1) {
+Worker::Worker(SharedScan& shared, int concurrency, Politeness* politeness, ProgressLedger* ledger)
+    : shared_(shared),
+      concurrency_(concurrency > 0 ? concurrency : 1),
+      politeness_(politeness),
+      ledger_(ledger),
+      waiting_limit_(static_cast<size_t>(concurrency_) + kWaitingSpare) {
   uv_loop_init(&loop_);
   uv_check_init(&loop_, &check_);
   check_.data = this;
@@ -85,31 +117,78 @@ void Worker::pump() {
   if (in_pump_ || finishing_) return;
   in_pump_ = true;
   handle_stop();
-  while (!shared_.stopping.load(std::memory_order_relaxed) &&
-         active() < static_cast<size_t>(concurrency_)) {
-    if (!ready_.empty()) {
-      if (!take_rate_token()) break;
-      EndpointSpec spec = std::move(ready_.front());
-      ready_.pop_front();
-      launch(std::move(spec));
-      continue;
-    }
-    if (batch_next_ < batch_.size()) {
-      WorkItem item = std::move(batch_[batch_next_++]);
-      if (auto* endpoint = std::get_if<EndpointSpec>(&item)) {
-        ready_.push_back(std::move(*endpoint));
-      } else {
-        lookup(std::move(std::get<LookupSpec>(item)));
-      }
-      continue;
-    }
-    batch_.clear();
-    batch_next_ = 0;
-    if (plan_exhausted_) break;
-    if (!shared_.plan->next_batch(batch_, kPlanBatch)) plan_exhausted_ = true;
+  // Each round launches what may start, then takes more work while there is room; it
+  // ends when concurrency is full, the rate limiter says wait, or nothing more can come.
+  while (!shared_.stopping.load(std::memory_order_relaxed)) {
+    if (!launch_waiting()) break;
+    if (active() >= static_cast<size_t>(concurrency_)) break;
+    if (!take_work()) break;
   }
   in_pump_ = false;
   maybe_finish();
+}
+
+bool Worker::take_work() {
+  bool took = false;
+  while (active() < static_cast<size_t>(concurrency_) && waiting_.size() < waiting_limit_) {
+    if (batch_next_ >= batch_.size()) {
+      batch_.clear();
+      batch_next_ = 0;
+      if (plan_exhausted_) break;
+      if (!shared_.plan->next_batch(batch_, kPlanBatch)) plan_exhausted_ = true;
+      if (batch_.empty()) break;
+    }
+    PlannedItem item = std::move(batch_[batch_next_++]);
+    took = true;
+    if (auto* endpoint = std::get_if<EndpointSpec>(&item.item)) {
+      Waiting waiting{std::move(*endpoint), item.position, false};
+      // --sni-from ptr: an address target's SNI is its PTR name (name@address has one).
+      if (shared_.options.sni_from_ptr && !waiting.spec.host) {
+        reverse_lookup(std::move(waiting));
+      } else {
+        waiting_.push_back(std::move(waiting));
+      }
+    } else {
+      lookup(std::move(std::get<LookupSpec>(item.item)), item.position);
+    }
+  }
+  return took;
+}
+
+bool Worker::launch_waiting() {
+  if (waiting_.empty()) return true;
+  uint64_t now = uv_hrtime();
+  bool blocked = false;
+  uint64_t retry_at = UINT64_MAX;
+  for (auto it = waiting_.begin();
+       it != waiting_.end() && active() < static_cast<size_t>(concurrency_);) {
+    if (politeness_) {
+      Politeness::Decision d = politeness_->try_acquire(it->spec.ip, now);
+      if (!d.granted) {
+        blocked = true;
+        if (d.not_before_ns != 0) retry_at = std::min(retry_at, d.not_before_ns);
+        ++it;
+        continue;
+      }
+    }
+    if (!take_rate_token()) {
+      if (politeness_) politeness_->release(it->spec.ip, HostOutcome::kNeutral, now);
+      return false;
+    }
+    Waiting waiting = std::move(*it);
+    it = waiting_.erase(it);
+    launch(std::move(waiting));
+  }
+  if (blocked) {
+    // A backoff ends at a known time; a busy address is freed by whichever worker runs
+    // its endpoint, which may be another one: look again shortly.
+    uint64_t wait_ms = kBlockedPollMs;
+    if (retry_at != UINT64_MAX && retry_at > now) {
+      wait_ms = std::min(wait_ms, (retry_at - now + 999999) / 1000000);
+    }
+    arm_pump_timer(wait_ms);
+  }
+  return true;
 }
 
 bool Worker::take_rate_token() {
@@ -121,30 +200,60 @@ bool Worker::take_rate_token() {
     if (shared_.rate_limiter->try_acquire(now)) return true;
     ready_at = shared_.rate_limiter->next_ready_ns(now);
   }
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&pump_timer_))) {
-    uint64_t wait_ms = ready_at > now ? (ready_at - now + 999999) / 1000000 : 1;
-    uv_timer_start(&pump_timer_, &Worker::on_pump_timer, wait_ms, 0);
-  }
+  arm_pump_timer(ready_at > now ? (ready_at - now + 999999) / 1000000 : 1);
   return false;
 }
 
-void Worker::launch(EndpointSpec spec) {
-  auto job = std::make_unique<EndpointJob>(*this, std::move(spec));
+void Worker::arm_pump_timer(uint64_t wait_ms) {
+  if (finishing_) return;
+  if (wait_ms == 0) wait_ms = 1;
+  auto* handle = reinterpret_cast<uv_handle_t*>(&pump_timer_);
+  if (uv_is_active(handle) && uv_timer_get_due_in(&pump_timer_) <= wait_ms) return;
+  uv_timer_start(&pump_timer_, &Worker::on_pump_timer, wait_ms, 0);
+}
+
+void Worker::launch(Waiting waiting) {
+  net::IpAddress ip = waiting.spec.ip;
+  auto job = std::make_unique<EndpointJob>(*this, std::move(waiting.spec));
   EndpointJob* raw = job.get();
-  jobs_.emplace(raw, std::move(job));
+  jobs_.emplace(raw, Running{std::move(job), waiting.position, waiting.from_lookup, ip});
   raw->start();
 }
 
-void Worker::lookup(LookupSpec spec) {
+void Worker::lookup(LookupSpec spec, Position position) {
   ++lookups_in_flight_;
   uint64_t start = uv_hrtime();
   std::string name = spec.name;
-  resolver_->resolve(name, [this, spec = std::move(spec), start](const net::DnsAnswer& answer) {
-    lookup_done(spec, start, answer);
-  });
+  resolver_->resolve(name,
+                     [this, spec = std::move(spec), position, start](const net::DnsAnswer& answer) {
+                       lookup_done(spec, position, start, answer);
+                     });
 }
 
-void Worker::lookup_done(const LookupSpec& spec, uint64_t start_ns, const net::DnsAnswer& answer) {
+void Worker::reverse_lookup(Waiting waiting) {
+  ++lookups_in_flight_;
+  uint64_t start = uv_hrtime();
+  net::IpAddress ip = waiting.spec.ip;
+  resolver_->reverse(
+      ip, [this, waiting = std::move(waiting), start](const net::DnsAnswer& answer) mutable {
+        --lookups_in_flight_;
+        if (shared_.stopping) {
+          maybe_finish();
+          return;
+        }
+        // No usable PTR name: the endpoint goes on with --sni (or none), as without the flag.
+        if (answer.error == net::DnsError::kNone && !answer.names.empty() &&
+            usable_ptr_name(answer.names.front())) {
+          waiting.spec.sni = answer.names.front();
+        }
+        waiting.spec.dns_ms = static_cast<double>(uv_hrtime() - start) / 1e6;
+        waiting_.push_back(std::move(waiting));
+        pump();
+      });
+}
+
+void Worker::lookup_done(const LookupSpec& spec, Position position, uint64_t start_ns,
+                         const net::DnsAnswer& answer) {
   --lookups_in_flight_;
   double dns_ms = static_cast<double>(uv_hrtime() - start_ns) / 1e6;
   if (shared_.stopping) {
@@ -152,6 +261,7 @@ void Worker::lookup_done(const LookupSpec& spec, uint64_t start_ns, const net::D
     return;
   }
   if (answer.error == net::DnsError::kNone) {
+    size_t endpoints = 0;
     for (const net::IpAddress& ip : answer.addresses) {
       if (shared_.plan_exclusions && shared_.plan_exclusions->contains(ip)) continue;
       for (uint16_t port : spec.ports) {
@@ -162,8 +272,14 @@ void Worker::lookup_done(const LookupSpec& spec, uint64_t start_ns, const net::D
         endpoint.port = port;
         endpoint.sni = spec.sni;
         endpoint.dns_ms = dns_ms;
-        ready_.push_back(std::move(endpoint));
+        waiting_.push_back(Waiting{std::move(endpoint), position, true});
+        ++endpoints;
       }
+    }
+    if (endpoints == 0) {
+      written_.emplace_back(position, 0);  // every address excluded: nothing to write
+    } else {
+      lookups_[position].remaining = endpoints;
     }
   } else {
     for (uint16_t port : spec.ports) {
@@ -179,15 +295,40 @@ void Worker::lookup_done(const LookupSpec& spec, uint64_t start_ns, const net::D
       set_error(result, dns_error_kind(answer.error), "DNS lookup of " + spec.name + ": " + detail);
       emit(std::move(result));
     }
+    written_.emplace_back(position, static_cast<uint32_t>(spec.ports.size()));
   }
   pump();
 }
 
 void Worker::job_done(EndpointJob* job, EndpointResult&& result) {
+  bool cancelled = result.status == Status::kCancelled;
+  HostOutcome outcome = host_outcome(result);
   emit(std::move(result));
   auto node = jobs_.extract(job);
-  if (!node.empty()) finished_jobs_.push_back(node.mapped().release());
+  if (!node.empty()) {
+    Running& running = node.mapped();
+    if (politeness_) politeness_->release(running.ip, outcome, uv_hrtime());
+    position_written(running.position, running.from_lookup, cancelled);
+    finished_jobs_.push_back(running.job.release());
+  }
   pump();
+}
+
+void Worker::position_written(Position position, bool from_lookup, bool cancelled) {
+  if (!ledger_) return;
+  // A cancelled endpoint is not finished: a resumed scan does it again.
+  if (!from_lookup) {
+    if (!cancelled) written_.emplace_back(position, 1);
+    return;
+  }
+  auto it = lookups_.find(position);
+  if (it == lookups_.end()) return;
+  LookupProgress& progress = it->second;
+  ++progress.records;
+  progress.cancelled = progress.cancelled || cancelled;
+  if (--progress.remaining > 0) return;
+  if (!progress.cancelled) written_.emplace_back(position, progress.records);
+  lookups_.erase(it);
 }
 
 void Worker::retire(std::unique_ptr<net::TcpConnection> connection) {
@@ -207,14 +348,19 @@ void Worker::emit(EndpointResult&& result) {
 }
 
 void Worker::flush_output() {
-  if (output_buffer_.empty()) return;
-  if (!shared_.sink->write(output_buffer_) || !shared_.sink->flush()) {
-    // Never lose records silently: a failing output stops the whole scan.
-    shared_.output_failed = true;
-    shared_.stopping = true;
-    shared_.cancelling = true;
+  if (!output_buffer_.empty()) {
+    if (!shared_.sink->write(output_buffer_) || !shared_.sink->flush()) {
+      // Never lose records silently: a failing output stops the whole scan.
+      shared_.output_failed = true;
+      shared_.stopping = true;
+      shared_.cancelling = true;
+      written_.clear();  // not written: a resumed scan does them again
+    }
+    output_buffer_.clear();
   }
-  output_buffer_.clear();
+  // Only now, with the records handed to the kernel, may a checkpoint count them done.
+  if (ledger_ && !written_.empty()) ledger_->finished(written_);
+  written_.clear();
 }
 
 void Worker::reap() {
@@ -225,14 +371,14 @@ void Worker::reap() {
 
 void Worker::handle_stop() {
   if (!shared_.stopping) return;
-  ready_.clear();
+  waiting_.clear();
   batch_.clear();
   batch_next_ = 0;
   plan_exhausted_ = true;
   if (shared_.cancelling) {
     std::vector<EndpointJob*> running;
     running.reserve(jobs_.size());
-    for (auto& [raw, job] : jobs_) running.push_back(raw);
+    for (auto& [raw, entry] : jobs_) running.push_back(raw);
     // Called from pump(), so the job_done() each cancel() makes starts nothing new.
     for (EndpointJob* job : running) job->cancel();
     if (resolver_) resolver_->close();
@@ -241,7 +387,7 @@ void Worker::handle_stop() {
 
 void Worker::maybe_finish() {
   if (finishing_ || in_pump_) return;
-  bool nothing_left = plan_exhausted_ && ready_.empty() && batch_next_ >= batch_.size();
+  bool nothing_left = plan_exhausted_ && waiting_.empty() && batch_next_ >= batch_.size();
   if (!(nothing_left || shared_.stopping) || !jobs_.empty() || lookups_in_flight_ > 0) return;
   finishing_ = true;
   flush_output();

@@ -1,19 +1,27 @@
 // Worker: one thread's share of a scan. It owns one libuv loop, one resolver, and the
 // endpoint jobs it launched; it pulls work from the shared plan in batches, keeps at most
 // its share of --concurrency in flight, and hands finished records to the output sink.
+//
+// An endpoint waits in the worker until politeness (per address and subnet, shared by all
+// workers) and the rate limiter both let it start; it waits in input order, but one whose
+// address is busy does not hold up the ones behind it. With a ledger (--resume), the
+// positions whose records reached the output are reported after each successful flush.
 #pragma once
 
 #include <uv.h>
 
-#include <deque>
+#include <list>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "net/resolver.h"
+#include "scanner/checkpoint.h"
 #include "scanner/endpoint_job.h"
+#include "scanner/politeness.h"
 #include "scanner/scan_stats.h"
 #include "scanner/shared_scan.h"
 
@@ -21,7 +29,9 @@ namespace tlsfleet::scanner {
 
 class Worker : public JobHost {
  public:
-  Worker(SharedScan& shared, int concurrency);
+  // politeness and ledger may be null (no limits; no checkpoint); both outlive the worker.
+  Worker(SharedScan& shared, int concurrency, Politeness* politeness = nullptr,
+         ProgressLedger* ledger = nullptr);
   ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -43,12 +53,37 @@ class Worker : public JobHost {
   void retire(std::unique_ptr<net::TcpConnection> connection) override;
 
  private:
+  // An endpoint waiting to start, and where it came from in the plan.
+  struct Waiting {
+    EndpointSpec spec;
+    Position position = 0;
+    bool from_lookup = false;  // one of a name's endpoints: the position is the name's
+  };
+  struct Running {
+    std::unique_ptr<EndpointJob> job;
+    Position position = 0;
+    bool from_lookup = false;
+    net::IpAddress ip;
+  };
+  // A name whose endpoints are not all written yet.
+  struct LookupProgress {
+    size_t remaining = 0;
+    uint32_t records = 0;
+    bool cancelled = false;
+  };
+
   size_t active() const;
   void pump();
+  bool take_work();
+  bool launch_waiting();
   bool take_rate_token();
-  void launch(EndpointSpec spec);
-  void lookup(LookupSpec spec);
-  void lookup_done(const LookupSpec& spec, uint64_t start_ns, const net::DnsAnswer& answer);
+  void arm_pump_timer(uint64_t wait_ms);
+  void launch(Waiting waiting);
+  void lookup(LookupSpec spec, Position position);
+  void lookup_done(const LookupSpec& spec, Position position, uint64_t start_ns,
+                   const net::DnsAnswer& answer);
+  void reverse_lookup(Waiting waiting);
+  void position_written(Position position, bool from_lookup, bool cancelled);
   void emit(EndpointResult&& result);
   void flush_output();
   void reap();
@@ -61,14 +96,17 @@ class Worker : public JobHost {
 
   SharedScan& shared_;
   int concurrency_;
+  Politeness* politeness_;
+  ProgressLedger* ledger_;
   uv_loop_t loop_;
   uv_check_t check_;
   uv_async_t wake_;
   uv_timer_t pump_timer_;
   std::unique_ptr<net::Resolver> resolver_;
 
-  std::deque<EndpointSpec> ready_;  // endpoints waiting for a slot (from DNS or the plan)
-  std::vector<WorkItem> batch_;
+  std::list<Waiting> waiting_;  // endpoints waiting for a slot (from DNS or the plan)
+  size_t waiting_limit_;        // no more work is taken from the plan past this
+  std::vector<PlannedItem> batch_;
   size_t batch_next_ = 0;
   bool plan_exhausted_ = false;
   bool finishing_ = false;
@@ -76,7 +114,11 @@ class Worker : public JobHost {
   std::mutex wake_mutex_;
   bool wake_open_ = true;
 
-  std::unordered_map<EndpointJob*, std::unique_ptr<EndpointJob>> jobs_;
+  std::unordered_map<EndpointJob*, Running> jobs_;
+  std::map<Position, LookupProgress> lookups_;
+  // Finished positions whose records are in output_buffer_; the ledger hears of them once
+  // the buffer is written.
+  std::vector<std::pair<Position, uint32_t>> written_;
   std::vector<EndpointJob*> finished_jobs_;
   std::vector<std::unique_ptr<net::TcpConnection>> retired_;
   size_t lookups_in_flight_ = 0;

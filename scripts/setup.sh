@@ -11,10 +11,15 @@ PACKAGES=(
   # libraries
   libssl-dev libuv1-dev libc-ares-dev libcli11-dev libsimdjson-dev libbenchmark-dev
   libgtest-dev
-  # the local test fleet (tests/integration/fleet.sh)
-  nginx haproxy dnsmasq openssl python3 iproute2 util-linux coreutils
+  # the local test fleet (tests/integration/fleet.sh); gnutls-serv offers the 3DES suites
+  # Debian's OpenSSL no longer builds
+  nginx haproxy dnsmasq openssl gnutls-bin python3 iproute2 util-linux coreutils
+  # the peer scanners of scripts/crosscheck.sh
+  sslscan nmap
   # scripts and benchmarks
   time curl procps
+  # tests/integration renders `tlsfleet report --html` in headless Chromium
+  chromium
 )
 SERVICES=(nginx haproxy dnsmasq)
 

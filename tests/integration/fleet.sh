@@ -22,9 +22,28 @@
 #   .27 plaintext.test   nginx without TLS on the TLS port
 #   .28 closed.test      nothing listens (connection refused)
 #   .29 silent.test      accepts and never answers (python3)
+#
+# The standard- and full-depth scenarios (protocol versions, suites, SNI, resumption, OCSP)
+# live in the next /28, .32-.47; their leaves are issued by the same intermediate:
+#   .32 legacy.test      nginx, TLS 1.0, 1.1 and 1.2 (SECLEVEL=0), no TLS 1.3
+#   .33 legacyonly.test  nginx, TLS 1.0 and 1.1 only: no modern version
+#   .34 tls12.test       nginx, TLS 1.2 only
+#   .35 tls13.test       nginx, TLS 1.3 only
+#   .36 weakcipher.test  gnutls-serv, TLS 1.2 only, RSA leaf; accepts 3DES and static-RSA
+#                        suites and prefers them (server order, 3DES first)
+#   .37 serverpref.test  nginx, ssl_prefer_server_ciphers on, CBC-first (1.2) and
+#                        AES-128-first (1.3) orders no client would choose
+#   .38 clientpref.test  nginx, the same suites in the same order, preference off
+#   .39 strictsni.test   HAProxy, strict-sni: a hello without SNI is refused
+#   .40 crtlist.test     HAProxy, crt-list whose first (default) entry is for fallback.test
+#   .41 resumeoff.test   nginx, ssl_session_cache off and ssl_session_tickets off
+#   .42 resumeon.test    nginx, ssl_session_cache shared and ssl_session_tickets on
+#   .43 ocsp.test        nginx, leaf names an OCSP responder, response stapled
+#   .44 nostaple.test    nginx, leaf names an OCSP responder, nothing stapled
 #   .53 port 5353        dnsmasq: every name above under .test, multi.test -> .17 and .18,
 #                        any other *.test -> NXDOMAIN
-# .16, .30 and .31 stay empty (refused), so the /28 .16-.31 is the whole fleet.
+# .16, .30 and .31 stay empty (refused), so the /28 .16-.31 is the whole basic fleet; .45-.47
+# stay empty too, so .32/28 holds the deep scenarios and nothing else.
 set -euo pipefail
 
 NET=${FLEET_NET:-127.84.0}
@@ -49,7 +68,31 @@ SCENARIOS=(
   "plaintext   27 plain   -"
   "closed      28 none    -"
   "silent      29 silent  -"
+  "legacy      32 nginx   legacy.test"
+  "legacyonly  33 nginx   legacyonly.test"
+  "tls12       34 nginx   tls12.test"
+  "tls13       35 nginx   tls13.test"
+  "weakcipher  36 gnutls  weakcipher.test"
+  "serverpref  37 nginx   serverpref.test"
+  "clientpref  38 nginx   clientpref.test"
+  "strictsni   39 haproxy strictsni.test"
+  "crtlist     40 haproxy crtlist.test"
+  "resumeoff   41 nginx   resumeoff.test"
+  "resumeon    42 nginx   resumeon.test"
+  "ocsp        43 nginx   ocsp.test"
+  "nostaple    44 nginx   nostaple.test"
 )
+
+# The server and client preference scenarios share one order that no client would pick
+# (CBC with SHA-1 before AEAD; AES-128 before AES-256), so which side chose shows.
+PREF_CIPHERS=ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384
+PREF_CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384
+# GnuTLS priority of the 3DES scenario: TLS 1.2 only; static RSA before ECDHE, 3DES before
+# AES; the server's order wins. A client that offers 3DES gets it; one that does not (every
+# current OpenSSL) gets TLS_RSA_WITH_AES_128_GCM_SHA256.
+WEAKCIPHER_PRIORITY='NONE:+VERS-TLS1.2:+RSA:+ECDHE-RSA:+3DES-CBC:+AES-128-GCM:+AES-128-CBC:+AEAD:+SHA1:+COMP-NULL:+SIGN-ALL:+GROUP-ALL:+CTYPE-X509:%SERVER_PRECEDENCE'
+# The OCSP responder the ocsp and nostaple leaves name; nothing fetches from it.
+OCSP_URL=http://ocsp.test/
 
 die() {
   echo "fleet.sh: $*" >&2
@@ -135,6 +178,14 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = \$ENV::SAN
+[ v3_leaf_ocsp ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = \$ENV::SAN
+authorityInfoAccess = OCSP;URI:$OCSP_URL
 [ v3_self_signed ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -162,9 +213,9 @@ san_for() {
 utc_in() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 
 # Issues $PKI/$name.pem from the intermediate. Args: name, names, ip-or-empty, key kind,
-# start date, end date.
+# start date, end date, and optionally the extension section (v3_leaf).
 issue_leaf() {
-  local name=$1 names=$2 ip=$3 kind=$4 start=$5 end=$6 cn=${2%%,*}
+  local name=$1 names=$2 ip=$3 kind=$4 start=$5 end=$6 cn=${2%%,*} ext=${7:-v3_leaf}
   case $kind in
     ec) ec_key "$PKI/$name.key" ;;
     rsa*) rsa_key "$PKI/$name.key" "${kind#rsa}" ;;
@@ -172,7 +223,7 @@ issue_leaf() {
   openssl req -new -config "$PKI/openssl.cnf" -key "$PKI/$name.key" \
     -subj "/O=tlsfleet fleet/CN=$cn" -out "$PKI/$name.csr"
   SAN=$(san_for "$names" "$ip") openssl ca -batch -config "$PKI/openssl.cnf" \
-    -extensions v3_leaf -startdate "$start" -enddate "$end" -notext \
+    -extensions "$ext" -startdate "$start" -enddate "$end" -notext \
     -in "$PKI/$name.csr" -out "$PKI/$name.pem" 2>"$PKI/$name.ca.log" ||
     die "openssl ca failed for $name: $(cat "$PKI/$name.ca.log")"
 }
@@ -194,7 +245,7 @@ make_pki() {
     -extfile "$PKI/openssl.cnf" -extensions v3_intermediate -days 1825 -set_serial 2 \
     -out "$PKI/intermediate.pem" 2>/dev/null
 
-  local now_start now_end
+  local now_start now_end n
   now_start=$(utc_in '-1 day')
   now_end=$(utc_in '+365 days')
   issue_leaf valid "valid.test,multi.test" "$NET.17" ec "$now_start" "$now_end"
@@ -206,6 +257,15 @@ make_pki() {
   issue_leaf misordered misordered.test "" ec "$now_start" "$now_end"
   issue_leaf weakkey weakkey.test "" rsa1024 "$now_start" "$now_end"
   issue_leaf haproxy haproxy.test "$NET.26" rsa2048 "$now_start" "$now_end"
+  local deep=(legacy legacyonly tls12 tls13 serverpref clientpref strictsni crtlist resumeoff
+    resumeon)
+  for n in "${deep[@]}"; do issue_leaf "$n" "$n.test" "" ec "$now_start" "$now_end"; done
+  # Static-RSA key exchange needs an RSA key.
+  issue_leaf weakcipher weakcipher.test "" rsa2048 "$now_start" "$now_end"
+  # crtlist's default certificate: what a client without SNI gets there.
+  issue_leaf crtlist-default fallback.test "" ec "$now_start" "$now_end"
+  issue_leaf ocsp ocsp.test "" ec "$now_start" "$now_end" v3_leaf_ocsp
+  issue_leaf nostaple nostaple.test "" ec "$now_start" "$now_end" v3_leaf_ocsp
 
   ec_key "$PKI/selfsigned.key"
   SAN=DNS:selfsigned.test openssl req -x509 -new -config "$PKI/openssl.cnf" \
@@ -213,18 +273,25 @@ make_pki() {
     -subj "/O=tlsfleet fleet/CN=selfsigned.test" -out "$PKI/selfsigned.pem"
 
   # What each server sends: the leaf first, then what the scenario calls for.
-  local n
-  for n in valid valid2 expired notyet wrongname weakkey haproxy; do
+  for n in valid valid2 expired notyet wrongname weakkey haproxy "${deep[@]}" weakcipher \
+    crtlist-default ocsp nostaple; do
     cat "$PKI/$n.pem" "$PKI/intermediate.pem" >"$PKI/$n.served.pem"
   done
   cp "$PKI/selfsigned.pem" "$PKI/selfsigned.served.pem"
   cp "$PKI/noint.pem" "$PKI/noint.served.pem"
   cat "$PKI/misordered.pem" "$PKI/root.pem" "$PKI/intermediate.pem" >"$PKI/misordered.served.pem"
   # HAProxy takes one file: certificate, chain and key; a .ocsp file beside it is stapled.
-  cat "$PKI/haproxy.served.pem" "$PKI/haproxy.key" >"$PKI/haproxy.bundle.pem"
+  for n in haproxy strictsni crtlist crtlist-default; do
+    cat "$PKI/$n.served.pem" "$PKI/$n.key" >"$PKI/$n.bundle.pem"
+  done
+  # crt-list order decides the default: the first entry is served to clients without SNI.
+  {
+    echo "$PKI/crtlist-default.bundle.pem"
+    echo "$PKI/crtlist.bundle.pem"
+  } >"$PKI/crtlist.list"
 
   # Stapled OCSP responses ("good") for the servers that should have no finding at all.
-  for n in valid valid2 haproxy; do
+  for n in valid valid2 haproxy ocsp; do
     openssl ocsp -index "$PKI/index.txt" -CA "$PKI/intermediate.pem" \
       -rsigner "$PKI/intermediate.pem" -rkey "$PKI/intermediate.key" \
       -issuer "$PKI/intermediate.pem" -cert "$PKI/$n.pem" -ndays 30 \
@@ -271,6 +338,23 @@ write_nginx_conf() {
               listen="ssl http2"
               extra="ssl_stapling on; ssl_stapling_file $PKI/$name.ocsp;"
               ;;
+            # Below TLS 1.2 OpenSSL signs with SHA-1, which only security level 0 allows.
+            legacy) extra="ssl_protocols TLSv1 TLSv1.1 TLSv1.2; ssl_ciphers DEFAULT:@SECLEVEL=0;" ;;
+            legacyonly) extra="ssl_protocols TLSv1 TLSv1.1; ssl_ciphers DEFAULT:@SECLEVEL=0;" ;;
+            tls12) extra="ssl_protocols TLSv1.2;" ;;
+            tls13) extra="ssl_protocols TLSv1.3;" ;;
+            serverpref | clientpref)
+              extra="ssl_ciphers $PREF_CIPHERS;"
+              extra+=" ssl_conf_command Ciphersuites $PREF_CIPHERSUITES;"
+              if [ "$name" = serverpref ]; then
+                extra+=" ssl_prefer_server_ciphers on;"
+              else
+                extra+=" ssl_prefer_server_ciphers off;"
+              fi
+              ;;
+            resumeoff) extra="ssl_session_cache off; ssl_session_tickets off;" ;;
+            resumeon) extra="ssl_session_cache shared:SSL:1m; ssl_session_tickets on;" ;;
+            ocsp) extra="ssl_stapling on; ssl_stapling_file $PKI/ocsp.ocsp;" ;;
           esac
           echo "  server {"
           echo "    listen $NET.$octet:$PORT $listen;"
@@ -295,7 +379,8 @@ write_nginx_conf() {
 }
 
 write_haproxy_cfg() {
-  cat >"$DIR/haproxy.cfg" <<EOF
+  {
+    cat <<EOF
 global
   maxconn 256
   ssl-default-bind-options ssl-min-ver TLSv1.2
@@ -304,10 +389,23 @@ defaults
   timeout connect 5s
   timeout client 30s
   timeout server 30s
-frontend haproxy_test
-  bind $NET.26:$PORT ssl crt $PKI/haproxy.bundle.pem alpn h2,http/1.1
-  http-request return status 200 content-type text/plain string "haproxy.test"
 EOF
+    local line name octet server names bind
+    for line in "${SCENARIOS[@]}"; do
+      read -r name octet server names <<<"$line"
+      [ "$server" = haproxy ] || continue
+      case $name in
+        haproxy) bind="crt $PKI/haproxy.bundle.pem" ;;
+        # No default certificate for a hello without SNI: the handshake is refused.
+        strictsni) bind="crt $PKI/strictsni.bundle.pem strict-sni" ;;
+        # The first crt-list entry (fallback.test) is the default certificate.
+        crtlist) bind="crt-list $PKI/crtlist.list" ;;
+      esac
+      echo "frontend ${name}_test"
+      echo "  bind $NET.$octet:$PORT ssl $bind alpn h2,http/1.1"
+      echo "  http-request return status 200 content-type text/plain string \"$name.test\""
+    done
+  } >"$DIR/haproxy.cfg"
 }
 
 write_hosts() {
@@ -336,6 +434,36 @@ while True:
     held = held[-1000:] + [conn]
 '
 
+# An LD_PRELOAD shim for servers that listen on every interface (gnutls-serv): a passive
+# getaddrinfo (NULL host, AI_PASSIVE) answers $FLEET_BIND_ADDRESS, IPv4 only, so the
+# server binds that loopback address and nothing else.
+BIND_ADDRESS_C='
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netdb.h>
+#include <stdlib.h>
+typedef int (*getaddrinfo_fn)(const char*, const char*, const struct addrinfo*,
+                              struct addrinfo**);
+int getaddrinfo(const char* node, const char* service, const struct addrinfo* hints,
+                struct addrinfo** res) {
+  getaddrinfo_fn real = (getaddrinfo_fn)dlsym(RTLD_NEXT, "getaddrinfo");
+  const char* address = getenv("FLEET_BIND_ADDRESS");
+  if (node == NULL && hints != NULL && (hints->ai_flags & AI_PASSIVE) && address && *address) {
+    struct addrinfo only_v4 = *hints;
+    only_v4.ai_family = AF_INET;
+    return real(address, service, &only_v4, res);
+  }
+  return real(node, service, hints, res);
+}
+'
+
+build_bind_address_shim() {
+  printf '%s' "$BIND_ADDRESS_C" >"$DIR/bind_address.c"
+  cc -shared -fPIC -O2 -o "$DIR/bind_address.so" "$DIR/bind_address.c" -ldl \
+    2>"$DIR/logs/bind_address.log" ||
+    die "cannot build the bind-address shim: $(cat "$DIR/logs/bind_address.log")"
+}
+
 start_servers() {
   nginx -t -q -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/logs/nginx-error.log" 2>"$DIR/logs/nginx-test.log" ||
     die "nginx rejects $DIR/nginx.conf: $(cat "$DIR/logs/nginx-test.log")"
@@ -351,6 +479,13 @@ start_servers() {
     -cipher 'DEFAULT:@SECLEVEL=0'
 
   spawn silent python3 -c "$SILENT_PY" "$NET.29" "$PORT" "$DIR"
+
+  # gnutls-serv has no listen-address option; the shim makes it bind the scenario's
+  # address instead of every interface.
+  spawn weakcipher env FLEET_BIND_ADDRESS="$NET.36" LD_PRELOAD="$DIR/bind_address.so" \
+    gnutls-serv --http --quiet --disable-client-cert --port "$PORT" \
+    --x509certfile "$PKI/weakcipher.served.pem" --x509keyfile "$PKI/weakcipher.key" \
+    --priority "$WEAKCIPHER_PRIORITY"
 
   spawn dnsmasq dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null \
     --bind-interfaces --listen-address="$DNS_IP" --port="$DNS_PORT" --local=/test/ \
@@ -391,6 +526,7 @@ write_env() {
     echo "FLEET_NET=$NET"
     echo "FLEET_PORT=$PORT"
     echo "FLEET_CIDR=$NET.16/28"
+    echo "FLEET_DEEP_CIDR=$NET.32/28"
     echo "FLEET_RESOLVER=$DNS_IP:$DNS_PORT"
     echo "FLEET_CA=$DIR/root.pem"
     echo "FLEET_INTERMEDIATE_SHA256=$(fingerprint "$PKI/intermediate.pem")"
@@ -410,6 +546,10 @@ write_env() {
         echo "FLEET_${upper}_SERIAL=$(serial "$PKI/$name.pem")"
       fi
     done
+    # What crtlist serves to a hello without SNI.
+    echo "FLEET_CRTLIST_DEFAULT_CERT_NAME=fallback.test"
+    echo "FLEET_CRTLIST_DEFAULT_SHA256=$(fingerprint "$PKI/crtlist-default.pem")"
+    echo "FLEET_OCSP_URL=$OCSP_URL"
     for entry in "${PIDS[@]}"; do
       upper=${entry%%=*}
       echo "FLEET_PID_${upper^^}=${entry#*=}"
@@ -493,7 +633,7 @@ abort_start() {
 
 start_fleet() {
   local tool
-  for tool in openssl nginx haproxy dnsmasq python3 setsid timeout; do
+  for tool in openssl nginx haproxy dnsmasq gnutls-serv cc python3 setsid timeout; do
     command -v "$tool" >/dev/null || die "$tool is not installed (run scripts/setup.sh)"
   done
   [[ $NET =~ ^127\.[0-9]+\.[0-9]+$ ]] || die "FLEET_NET must be 127.X.Y (loopback only), not $NET"
@@ -510,6 +650,7 @@ start_fleet() {
   write_nginx_conf
   write_haproxy_cfg
   write_hosts
+  build_bind_address_shim
   start_servers
   echo "$DIR" >"$(registry)"
   write_env

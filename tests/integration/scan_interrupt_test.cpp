@@ -78,13 +78,14 @@ std::map<std::string, int> statuses(const std::string& path, size_t* lines, size
 }
 
 // Targets: a closed port (finishes at once), then ten endpoints on the silent listener
-// (each finishes only at its deadline). With -c 3, three silent ones are in flight when
-// the interrupt comes; the other seven must never start.
+// (each finishes only at its deadline). With -c 3 (and --per-host 3, since they share one
+// address), three silent ones are in flight when the interrupt comes; the other seven must
+// never start.
 std::vector<std::string> scan_args(const std::string& out, const std::string& timeout) {
   const Fleet& f = fleet();
   std::vector<std::string> args = {tlsfleet_binary(), "scan", "--no-progress", "--timeout",
-                                   timeout, "-c", "3", "--threads", "1", "-p", f.port(),
-                                   "-o", out, f.ip("closed")};
+                                   timeout, "-c", "3", "--per-host", "3", "--threads", "1",
+                                   "-p", f.port(), "-o", out, f.ip("closed")};
   for (int i = 0; i < 10; ++i) args.push_back(f.ip("silent"));
   return args;
 }

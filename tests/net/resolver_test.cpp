@@ -711,6 +711,56 @@ TEST_F(ResolverTest, DestroyedBeforeClosingStillClosesCleanly) {
   EXPECT_EQ(r.answer.detail, "cancelled");
 }
 
+// Reverse lookups: dnsmasq answers PTR queries from the same hosts file.
+TEST_F(ResolverTest, ReverseLookupGivesPtrNamesCachedAndCoalesced) {
+  auto resolver = make_local();
+  ASSERT_TRUE(resolver);
+  Result first, second;
+  resolver->reverse(*IpAddress::parse("10.1.0.1"), [&](const DnsAnswer& a) {
+    ++first.calls;
+    first.answer = a;
+  });
+  resolver->reverse(*IpAddress::parse("10.1.0.1"), [&](const DnsAnswer& a) {
+    ++second.calls;
+    second.answer = a;
+  });
+  EXPECT_EQ(first.calls + second.calls, 0) << "callbacks never run inside reverse()";
+  EXPECT_TRUE(run_loop(10, [&] { return first.calls > 0 && second.calls > 0; }));
+  EXPECT_EQ(first.answer.error, DnsError::kNone) << first.answer.detail;
+  EXPECT_EQ(first.answer.names, std::vector<std::string>{"one.test"});
+  EXPECT_TRUE(first.answer.addresses.empty());
+  EXPECT_EQ(second.answer.names, first.answer.names);
+  EXPECT_EQ(dnsmasq_->queries("PTR", "1.0.1.10.in-addr.arpa"), 1) << "one query for both";
+
+  Result v6;
+  resolver->reverse(*IpAddress::parse("fd00::5"), [&](const DnsAnswer& a) {
+    ++v6.calls;
+    v6.answer = a;
+  });
+  EXPECT_TRUE(run_loop(10, [&] { return v6.calls > 0; }));
+  EXPECT_EQ(v6.answer.names, std::vector<std::string>{"six.test"}) << v6.answer.detail;
+
+  // A forward lookup of a name and the reverse lookup of an address never share an entry.
+  Result forward = lookup(*resolver, "one.test");
+  EXPECT_EQ(texts(forward.answer), std::vector<std::string>{"10.1.0.1"});
+  close(*resolver);
+}
+
+TEST_F(ResolverTest, ReverseLookupWithoutPtrRecordFails) {
+  auto resolver = make_local(1.0);
+  ASSERT_TRUE(resolver);
+  Result r;
+  resolver->reverse(*IpAddress::parse("10.77.0.9"), [&](const DnsAnswer& a) {
+    ++r.calls;
+    r.answer = a;
+  });
+  EXPECT_TRUE(run_loop(10, [&] { return r.calls > 0; }));
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_NE(r.answer.error, DnsError::kNone);
+  EXPECT_TRUE(r.answer.names.empty());
+  close(*resolver);
+}
+
 TEST_F(ResolverTest, InvalidServersFailCreate) {
   for (const char* bad : {"", "dns.example", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "[::1",
                           "[::1]x", "[127.0.0.1]:53", "1.2.3", "::1]:53"}) {
