@@ -17,9 +17,10 @@
 // Certificate events need a certificate on both sides; an endpoint that stopped answering
 // gives status_changed, not a rotation.
 //
-// Memory: OLD is held as one compact entry per endpoint key (interned strings, binary
-// fingerprint), NEW is streamed twice — once to find keys it repeats, so that the last
-// record of a key wins in NEW as in OLD, once to compare — holding 8 bytes per NEW record.
+// Memory: OLD is held in a CompactScan (compact_scan.h), about 250 bytes per endpoint
+// whatever the size of its records; NEW is streamed twice: a first pass, on a second
+// thread while OLD loads, finds the keys NEW repeats (8 bytes per NEW record), so that the
+// last record of a key wins in NEW as in OLD; the second pass compares.
 #pragma once
 
 #include <array>
@@ -54,7 +55,7 @@ const char* change_event_name(ChangeEvent event);
 struct DiffStats {
   ReadStats old_read;
   ReadStats new_read;
-  uint64_t old_endpoints = 0;   // distinct keys
+  uint64_t old_endpoints = 0;  // distinct keys
   uint64_t new_endpoints = 0;
   uint64_t old_duplicates = 0;  // records replaced by a later one of the same key
   uint64_t new_duplicates = 0;
@@ -71,7 +72,7 @@ using LineSink = std::function<bool(std::string_view chunk)>;
 // Compares two scan files and writes the change events to `sink`. Malformed lines are
 // skipped and counted in `stats`. Returns false, with *error, when a file cannot be
 // opened or read, or when the sink refused output.
-bool diff_scan_files(const std::string& old_path, const std::string& new_path,
-                     const LineSink& sink, DiffStats* stats, std::string* error);
+bool diff_scan_files(const std::string& old_path, const std::string& new_path, const LineSink& sink,
+                     DiffStats* stats, std::string* error);
 
 }  // namespace tlsfleet::output

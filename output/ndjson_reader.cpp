@@ -69,7 +69,8 @@ void read_ciphers(simdjson::simdjson_result<element> e, EndpointSummary& s) {
   if (e.get(versions) != simdjson::SUCCESS) return;
   s.has_ciphers = true;
   for (auto field : versions) {
-    auto& [version, suites] = s.ciphers.emplace_back(std::string(field.key), std::vector<std::string>{});
+    auto& [version, suites] =
+        s.ciphers.emplace_back(std::string(field.key), std::vector<std::string>{});
     array names;
     if (field.value.get(names) != simdjson::SUCCESS) continue;
     for (element name : names) {
@@ -176,8 +177,8 @@ bool read_ecs(element root, EndpointSummary& s, std::string* reason) {
   read_ciphers(ours.at_pointer("/tls/ciphers"), s);
   read_findings(ours["findings"], s);
   int64_t port = -1;
-  const bool has_port = root.at_pointer("/server/port").get(port) == simdjson::SUCCESS &&
-                        port >= 0 && port <= 65535;
+  const bool has_port =
+      root.at_pointer("/server/port").get(port) == simdjson::SUCCESS && port >= 0 && port <= 65535;
   s.key.port = static_cast<uint16_t>(port);
   assign(s.status, ours["status"]);
   const bool has_status = !s.status.empty();
@@ -193,9 +194,9 @@ void clear(EndpointSummary& s) {
   s.key.port = 0;
   s.key.sni.clear();
   s.key.name.clear();
-  for (std::string* field : {&s.ts, &s.target, &s.host, &s.status, &s.error_code, &s.version,
-                             &s.cipher, &s.cert_sha256, &s.cert_subject, &s.cert_issuer,
-                             &s.cert_not_after}) {
+  for (std::string* field :
+       {&s.ts, &s.target, &s.host, &s.status, &s.error_code, &s.version, &s.cipher, &s.cert_sha256,
+        &s.cert_subject, &s.cert_issuer, &s.cert_not_after}) {
     field->clear();
   }
   s.has_cert = s.has_protocols = s.has_ciphers = s.from_ecs = false;
@@ -263,20 +264,20 @@ NdjsonReader::LineKind NdjsonReader::next_line(std::string_view* line) {
       return too_long ? LineKind::kTooLong : LineKind::kLine;
     }
     scanned_ = end_ - begin_;
-    if (eof_ || (!fill() && eof_)) {
-      if (begin_ == end_ && !too_long) return LineKind::kEnd;
-      *line = std::string_view(buffer_.get() + begin_, end_ - begin_);
-      begin_ = end_;
-      scanned_ = 0;
-      last_unterminated_ = true;
-      ++stats_.lines;
-      return too_long ? LineKind::kTooLong : LineKind::kLine;
-    }
-    if (end_ - begin_ == kMaxLineBytes) {
+    if (scanned_ == kMaxLineBytes) {
       // No newline in a full buffer: drop what we have and keep skipping to the next one.
       too_long = true;
       begin_ = end_ = scanned_ = 0;
     }
+    if (!eof_ && fill()) continue;
+    // The end of the input: what is left is a last line without its newline.
+    if (begin_ == end_ && !too_long) return LineKind::kEnd;
+    *line = std::string_view(buffer_.get() + begin_, end_ - begin_);
+    begin_ = end_;
+    scanned_ = 0;
+    last_unterminated_ = true;
+    ++stats_.lines;
+    return too_long ? LineKind::kTooLong : LineKind::kLine;
   }
 }
 
@@ -303,9 +304,9 @@ bool NdjsonReader::next(EndpointSummary& summary) {
     const auto error =
         parser_.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), false).get(root);
     if (error != simdjson::SUCCESS) {
-      malformed(last_unterminated_ ? "truncated: the file ends inside this line"
-                                   : std::string("not JSON (") + simdjson::error_message(error) +
-                                         ")");
+      malformed(last_unterminated_
+                    ? "truncated: the file ends inside this line"
+                    : std::string("not JSON (") + simdjson::error_message(error) + ")");
       continue;
     }
     if (!root.is_object()) {

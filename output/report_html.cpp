@@ -25,12 +25,13 @@ svg text{font-size:11px;fill:#37414d}
 table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 2px #0002}
 th,td{padding:5px 8px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
 th{background:#e9edf2;font-size:12px;white-space:nowrap}
-td{font-size:12px;word-break:break-word}
+td{font-size:12px;overflow-wrap:break-word}
+td small{display:block;font-weight:400;color:#5b6673}
 #endpoints th{cursor:pointer;user-select:none}
 #endpoints th[aria-sort=ascending]::after{content:" \25B2"}
 #endpoints th[aria-sort=descending]::after{content:" \25BC"}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-.sev{font-weight:600;border-radius:4px;padding:1px 6px;color:#fff;font-size:11px}
+.sev{white-space:nowrap;font-weight:600;border-radius:4px;padding:1px 6px;color:#fff;font-size:11px}
 .sev-critical{background:#b71c1c}.sev-high{background:#e53935}.sev-medium{background:#fb8c00}
 .sev-low{background:#f9a825}.sev-info{background:#78909c}
 .st-ok{color:#2e7d32}.st-bad{color:#c62828;font-weight:600}
@@ -102,12 +103,14 @@ std::string svg_columns(std::string_view title, const std::vector<Bar>& bars) {
   const double width = 380, height = 220, top = 18, bottom = 44, left = 8;
   uint64_t max = 1;
   for (const Bar& b : bars) max = std::max(max, b.value);
-  const double slot = (width - 2 * left) / static_cast<double>(std::max<std::size_t>(1, bars.size()));
+  const double slot =
+      (width - 2 * left) / static_cast<double>(std::max<std::size_t>(1, bars.size()));
   std::string svg = "<svg viewBox=\"0 0 " + fmt(width) + " " + fmt(height) +
                     "\" width=\"100%\" role=\"img\"><title>" + html_escape(title) + "</title>";
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];
-    const double h = (height - top - bottom) * static_cast<double>(b.value) / static_cast<double>(max);
+    const double h =
+        (height - top - bottom) * static_cast<double>(b.value) / static_cast<double>(max);
     const double x = left + slot * static_cast<double>(i);
     const double y = height - bottom - h;
     svg += "<rect x=\"" + fmt(x + slot * 0.15) + "\" y=\"" + fmt(y) + "\" width=\"" +
@@ -134,7 +137,8 @@ std::string svg_rows(std::string_view title, const std::vector<Bar>& bars) {
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];
     const double y = 4 + row * static_cast<double>(i);
-    const double w = (width - label - right) * static_cast<double>(b.value) / static_cast<double>(max);
+    const double w =
+        (width - label - right) * static_cast<double>(b.value) / static_cast<double>(max);
     svg += "<text x=\"" + fmt(label - 6) + "\" y=\"" + fmt(y + 16) + "\" text-anchor=\"end\">" +
            html_escape(b.label) + "</text>";
     svg += "<rect x=\"" + fmt(label) + "\" y=\"" + fmt(y + 3) + "\" width=\"" + fmt(w) +
@@ -143,6 +147,17 @@ std::string svg_rows(std::string_view title, const std::vector<Bar>& bars) {
            std::to_string(b.value) + "</text>";
   }
   return svg + "</svg>";
+}
+
+// Escaped, with a line-break opportunity after each '_', so that long suite names and
+// finding ids wrap at their parts instead of widening the table.
+std::string breakable(std::string_view text) {
+  std::string out;
+  for (char c : html_escape(text)) {
+    out.push_back(c);
+    if (c == '_') out += "<wbr>";
+  }
+  return out;
 }
 
 void tile(std::string& out, uint64_t value, std::string_view label, std::string_view kind) {
@@ -158,21 +173,28 @@ std::string severity_badge(std::string_view severity) {
 
 void charts(std::string& out, const FleetReport& r) {
   std::vector<Bar> expiry, versions, causes;
+  // Short axis labels, so that seven fit side by side.
+  static constexpr const char* kShort[kExpiryBuckets] = {"expired", "0-7",     "8-30", "31-90",
+                                                         "91-180",  "181-365", ">365"};
   for (std::size_t b = 0; b < kExpiryBuckets; ++b) {
-    expiry.push_back({expiry_bucket_label(b), r.expiry[b], kBucketColors[b]});
+    expiry.push_back({kShort[b], r.expiry[b], kBucketColors[b]});
   }
-  expiry[kWithin365].label = "181-365";  // keeps the axis labels apart
-  expiry[kWithin180].label = "91-180";
-  for (const auto& [version, n] : r.by_version) versions.push_back({version, n, version_color(version)});
+  // Accepted versions say more than the negotiated one (TLS 1.0 still on?) when probed.
+  const bool accepted = r.versions_probed > 0;
+  for (const auto& [version, n] : accepted ? r.accepted_versions : r.by_version) {
+    versions.push_back({version, n, version_color(version)});
+  }
   std::size_t color = 0;
   for (const auto& [cause, n] : r.findings_by_cause) {
     causes.push_back({cause, n, kPalette[color++ % std::size(kPalette)]});
   }
   out += "<div class=\"charts\">";
-  out += "<div class=\"card\"><h3>Certificate expiry timeline (distinct certificates, days)</h3>" +
+  out += "<div class=\"card\"><h3>Certificate expiry timeline (certificates by days left)</h3>" +
          svg_columns("Certificates by days until expiry", expiry) + "</div>";
-  out += "<div class=\"card\"><h3>Negotiated TLS version (endpoints)</h3>" +
-         svg_rows("Endpoints by negotiated TLS version", versions) + "</div>";
+  out += accepted ? "<div class=\"card\"><h3>TLS versions accepted (of " +
+                        std::to_string(r.versions_probed) + " endpoints probed)</h3>"
+                  : std::string("<div class=\"card\"><h3>Negotiated TLS version (endpoints)</h3>");
+  out += svg_rows("Endpoints by TLS version", versions) + "</div>";
   out += "<div class=\"card\"><h3>Findings by cause (endpoints)</h3>" +
          svg_rows("Endpoints with findings, by cause", causes) + "</div>";
   out += "</div>";
@@ -184,10 +206,11 @@ void endpoint_table(std::string& out, const FleetReport& r, const ScanFile& scan
   const auto days = [&](const EndpointSummary* e) {
     return e->has_cert ? days_left_at(*e, r.now_unix) : INT64_MAX;
   };
-  std::stable_sort(rows.begin(), rows.end(), [&](const EndpointSummary* a, const EndpointSummary* b) {
-    const int wa = a->worst_severity(), wb = b->worst_severity();
-    return wa != wb ? wa > wb : days(a) < days(b);
-  });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const EndpointSummary* a, const EndpointSummary* b) {
+                     const int wa = a->worst_severity(), wb = b->worst_severity();
+                     return wa != wb ? wa > wb : days(a) < days(b);
+                   });
   const std::size_t shown = std::min(rows.size(), kHtmlTableRows);
   out += "<h2>Endpoints</h2><p class=\"note\">Click a column to sort.";
   if (shown < rows.size()) {
@@ -201,7 +224,8 @@ void endpoint_table(std::string& out, const FleetReport& r, const ScanFile& scan
                             {"expires", "Expires", "text"},   {"issuer", "Issuer", "text"},
                             {"severity", "Worst", "num"},     {"findings", "Findings", "text"}};
   for (const auto& h : heads) {
-    out += std::string("<th data-key=\"") + h[0] + "\" data-type=\"" + h[2] + "\">" + h[1] + "</th>";
+    out +=
+        std::string("<th data-key=\"") + h[0] + "\" data-type=\"" + h[2] + "\">" + h[1] + "</th>";
   }
   out += "</tr></thead><tbody>";
   for (std::size_t i = 0; i < shown; ++i) {
@@ -219,13 +243,13 @@ void endpoint_table(std::string& out, const FleetReport& r, const ScanFile& scan
     }
     out += "<tr><td>" + html_escape(endpoint_label(e)) + "</td><td>" + html_escape(e.key.sni) +
            "</td><td class=\"" + (e.status == "ok" ? "st-ok" : "st-bad") + "\">" +
-           html_escape(e.status) + (e.error_code.empty() ? "" : " " + html_escape(e.error_code)) +
+           html_escape(e.status) +
+           (e.error_code.empty() ? "" : "<small>" + html_escape(e.error_code) + "</small>") +
            "</td><td>" + html_escape(e.version) + "</td><td>" + html_escape(e.cipher) +
            "</td><td class=\"num\" data-v=\"" + (e.has_cert ? std::to_string(d) : "1e9") + "\">" +
            (e.has_cert ? std::to_string(d) : "") + "</td><td>" + html_escape(e.cert_not_after) +
-           "</td><td>" + html_escape(e.cert_issuer) + "</td><td data-v=\"" +
-           std::to_string(worst) + "\">" + worst_cell + "</td><td>" + html_escape(ids) +
-           "</td></tr>";
+           "</td><td>" + html_escape(e.cert_issuer) + "</td><td data-v=\"" + std::to_string(worst) +
+           "\">" + worst_cell + "</td><td>" + breakable(ids) + "</td></tr>";
   }
   out += "</tbody></table>";
 }
@@ -237,11 +261,21 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size() + 16);
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if ((static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') || c == 0x7f) break;
         out.push_back(c);
@@ -256,10 +290,11 @@ std::string render_report_html(const FleetReport& r, const ScanFile& scan) {
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>tlsfleet report: " + html_escape(r.source) + "</title><style>" + kStyle +
-      "</style></head><body><main>";
-  out += "<h1>tlsfleet fleet report</h1><p class=\"sub\">" + html_escape(r.source) + " &middot; as of " +
-         format_rfc3339(r.now_unix) + " &middot; " + std::to_string(r.records) + " records";
+      "<title>tlsfleet report: " +
+      html_escape(r.source) + "</title><style>" + kStyle + "</style></head><body><main>";
+  out += "<h1>tlsfleet fleet report</h1><p class=\"sub\">" + html_escape(r.source) +
+         " &middot; as of " + format_rfc3339(r.now_unix) + " &middot; " +
+         std::to_string(r.records) + " records";
   if (r.duplicates > 0) out += ", " + std::to_string(r.duplicates) + " duplicates replaced";
   out += "</p>";
 
@@ -280,23 +315,26 @@ std::string render_report_html(const FleetReport& r, const ScanFile& scan) {
        r.expiry[kWithin7] + r.expiry[kWithin30] ? "warn" : "good");
   tile(out, r.read.malformed, "malformed lines skipped", r.read.malformed ? "warn" : "");
   out += "</div>";
-  if (r.read.malformed > 0) out += "<p class=\"note\">" + html_escape(describe_malformed(r.read)) + "</p>";
+  if (r.read.malformed > 0)
+    out += "<p class=\"note\">" + html_escape(describe_malformed(r.read)) + "</p>";
 
   charts(out, r);
 
-  out += "<h2>Findings, worst first</h2><table><thead><tr><th>Severity</th><th>Finding</th>"
-         "<th>Cause</th><th class=\"num\">Endpoints</th></tr></thead><tbody>";
+  out +=
+      "<h2>Findings, worst first</h2><table><thead><tr><th>Severity</th><th>Finding</th>"
+      "<th>Cause</th><th class=\"num\">Endpoints</th></tr></thead><tbody>";
   for (const FindingCount& f : r.findings) {
-    out += "<tr><td>" + severity_badge(f.severity) + "</td><td>" + html_escape(f.id) +
-           "</td><td>" + html_escape(f.cause) + "</td><td class=\"num\">" +
-           std::to_string(f.endpoints) + "</td></tr>";
+    out += "<tr><td>" + severity_badge(f.severity) + "</td><td>" + html_escape(f.id) + "</td><td>" +
+           html_escape(f.cause) + "</td><td class=\"num\">" + std::to_string(f.endpoints) +
+           "</td></tr>";
   }
   if (r.findings.empty()) out += "<tr><td colspan=\"4\">No findings.</td></tr>";
   out += "</tbody></table>";
 
-  out += "<h2>Certificates expiring within 90 days or expired</h2><table><thead><tr>"
-         "<th class=\"num\">Days left</th><th>Not after</th><th>Subject</th><th>Issuer</th>"
-         "<th>Served at</th></tr></thead><tbody>";
+  out +=
+      "<h2>Certificates expiring within 90 days or expired</h2><table><thead><tr>"
+      "<th class=\"num\">Days left</th><th>Not after</th><th>Subject</th><th>Issuer</th>"
+      "<th>Served at</th></tr></thead><tbody>";
   for (const CertExpiry& c : r.expiring) {
     out += "<tr><td class=\"num\">" + std::to_string(c.days_left) + "</td><td>" +
            html_escape(c.not_after) + "</td><td>" + html_escape(c.subject) + "</td><td>" +
@@ -307,8 +345,9 @@ std::string render_report_html(const FleetReport& r, const ScanFile& scan) {
   if (r.expiring.empty()) out += "<tr><td colspan=\"5\">None.</td></tr>";
   out += "</tbody></table>";
 
-  out += "<h2>Top issuers</h2><table><thead><tr><th>Issuer</th><th class=\"num\">Certificates"
-         "</th></tr></thead><tbody>";
+  out +=
+      "<h2>Top issuers</h2><table><thead><tr><th>Issuer</th><th class=\"num\">Certificates"
+      "</th></tr></thead><tbody>";
   for (std::size_t i = 0; i < std::min<std::size_t>(r.issuers.size(), 10); ++i) {
     out += "<tr><td>" + html_escape(r.issuers[i].first) + "</td><td class=\"num\">" +
            std::to_string(r.issuers[i].second) + "</td></tr>";

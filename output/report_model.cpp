@@ -45,8 +45,7 @@ std::vector<Count> by_count(const std::map<std::string, uint64_t>& counts) {
 
 const char* expiry_bucket_label(std::size_t bucket) {
   static constexpr const char* kLabels[kExpiryBuckets] = {
-      "expired", "0-7 days", "8-30 days", "31-90 days", "91-180 days", "181-365 days",
-      "later"};
+      "expired", "0-7 days", "8-30 days", "31-90 days", "91-180 days", "181-365 days", "later"};
   return bucket < kExpiryBuckets ? kLabels[bucket] : "";
 }
 

@@ -27,9 +27,9 @@ struct CertExpiry {
   std::string subject;
   std::string issuer;
   std::string not_after;
-  int64_t days_left = 0;        // from the report's time, floor of whole days
+  int64_t days_left = 0;  // from the report's time, floor of whole days
   uint64_t endpoints = 0;
-  std::string first_endpoint;   // "target ip:port" of one endpoint serving it
+  std::string first_endpoint;  // "target ip:port" of one endpoint serving it
 };
 
 // Expiry buckets, from the report's time: the text shows the first four, the HTML
@@ -55,9 +55,9 @@ struct FleetReport {
   std::vector<FindingCount> findings;    // worst severity first, then most endpoints
   std::vector<Count> findings_by_cause;  // endpoints with a finding of that cause
   std::array<uint64_t, kExpiryBuckets> expiry{};  // distinct certificates per bucket
-  std::vector<CertExpiry> expiring;      // days_left <= 90, soonest first
-  std::vector<Count> issuers;            // distinct certificates per issuer, most first
-  uint64_t certificates = 0;             // distinct leaf certificates
+  std::vector<CertExpiry> expiring;               // days_left <= 90, soonest first
+  std::vector<Count> issuers;                     // distinct certificates per issuer, most first
+  uint64_t certificates = 0;                      // distinct leaf certificates
 };
 
 // Aggregates `scan` as of `now_unix` (Unix seconds).

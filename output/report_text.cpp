@@ -41,7 +41,7 @@ std::string printable(std::string_view text) {
       out.push_back('?');  // C1 controls, U+0080..U+009F (CSI and friends)
       p += 2;
     } else if (*p == 0xE2 && p + 2 < end &&
-               ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||     // U+202A..U+202E
+               ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||   // U+202A..U+202E
                 (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))) {  // U+2066..U+2069
       out.push_back('?');
       p += 3;
@@ -54,8 +54,8 @@ std::string printable(std::string_view text) {
 }
 
 std::string render_report_text(const FleetReport& r) {
-  std::string out = "tlsfleet report: " + printable(r.source) + " (as of " +
-                    format_rfc3339(r.now_unix) + ")\n";
+  std::string out =
+      "tlsfleet report: " + printable(r.source) + " (as of " + format_rfc3339(r.now_unix) + ")\n";
   out += plural(r.endpoints, "endpoint", "endpoints") + " from " +
          plural(r.records, "record", "records");
   if (r.duplicates > 0) {

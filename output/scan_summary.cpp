@@ -34,7 +34,8 @@ uint64_t key_fingerprint(const EndpointKey& key) {
 }
 
 std::optional<int64_t> parse_rfc3339(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z or +HH:MM / -HH:MM.
+  // YYYY-MM-DDTHH:MM:SS, then an optional fraction, then Z or +HH:MM / -HH:MM. Computed
+  // with civil-calendar arithmetic rather than timegm(): diff parses one per record.
   const auto digits = [&](std::size_t at, std::size_t n) -> int {
     if (at + n > text.size()) return -1;
     int value = 0;
@@ -44,20 +45,14 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
     }
     return value;
   };
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
-  std::tm tm{};
-  tm.tm_year = digits(0, 4) - 1900;
-  tm.tm_mon = digits(5, 2) - 1;
-  tm.tm_mday = digits(8, 2);
-  tm.tm_hour = digits(11, 2);
-  tm.tm_min = digits(14, 2);
-  tm.tm_sec = digits(17, 2);
-  if (tm.tm_year < -1899 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-      tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
-      tm.tm_sec < 0 || tm.tm_sec > 60) {
+  const int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
+  const int hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
   }
   std::size_t at = 19;
@@ -67,16 +62,21 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
   }
   int64_t offset = 0;
   const std::string_view zone = text.substr(at);
-  if (zone == "Z" || zone == "z") {
-    offset = 0;
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+  if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
     const int hours = digits(at + 1, 2), minutes = digits(at + 4, 2);
     if (hours < 0 || minutes < 0) return std::nullopt;
     offset = (zone[0] == '+' ? 1 : -1) * (hours * 3600 + minutes * 60);
-  } else {
+  } else if (zone != "Z" && zone != "z") {
     return std::nullopt;
   }
-  return static_cast<int64_t>(timegm(&tm)) - offset;
+  // Days since 1970-01-01 (H. Hinnant's days_from_civil).
+  const int y = year - (month <= 2 ? 1 : 0);
+  const int era = y / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = static_cast<int64_t>(era) * 146097 + doe - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second - offset;
 }
 
 std::string format_rfc3339(int64_t unix_seconds) {
@@ -84,8 +84,8 @@ std::string format_rfc3339(int64_t unix_seconds) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
