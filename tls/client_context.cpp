@@ -33,6 +33,9 @@ SslCtxPtr make_context(int min_version, int max_version, const char* ciphers, bo
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_LEGACY_SERVER_CONNECT |
                                      (tickets ? 0 : SSL_OP_NO_TICKET));
   SSL_CTX_set_tlsext_status_type(ctx.get(), TLSEXT_STATUSTYPE_ocsp);
+  // Idle connections (thousands waiting on slow peers) should not each hold OpenSSL's
+  // 16 KiB read and write buffers: massif showed ~55 KB per connection without this.
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   // Sessions are handed to the ClientSession that made them (for the resumption probes),
   // never kept in a cache of the context: memory stays flat however many endpoints.
   enable_session_capture(ctx.get());

@@ -1,0 +1,80 @@
+// A TLS client session fed whatever a server might send. Input: byte 0 picks the profile
+// (modern or one of the legacy ones) and whether SNI is sent, byte 1 the chunk size the
+// bytes arrive in (0: all at once), the rest is the server's side of the connection,
+// followed by EOF. The session must end in a state that says what happened.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tls/client_context.h"
+#include "tls/client_session.h"
+
+namespace {
+
+using tlsfleet::tls::ClientSession;
+using tlsfleet::tls::FailureKind;
+
+const tlsfleet::tls::ClientContexts& contexts() {
+  static std::unique_ptr<tlsfleet::tls::ClientContexts> c = [] {
+    std::string error;
+    auto made = tlsfleet::tls::make_client_contexts(&error);
+    if (!made) std::abort();
+    return made;
+  }();
+  return *c;
+}
+
+SSL_CTX* pick_context(uint8_t choice) {
+  const auto& c = contexts();
+  switch (choice % 4) {
+    case 1:
+      return c.tls10.get();
+    case 2:
+      return c.tls11.get();
+    case 3:
+      return c.tls12.get();
+    default:
+      return c.modern.get();
+  }
+}
+
+void check(const ClientSession& session) {
+  if (session.state() == ClientSession::State::kFailed) {
+    // A failure always has a kind and a sentence for the record.
+    if (session.failure().kind == FailureKind::kNone) std::abort();
+    if (session.failure().detail.empty()) std::abort();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 2) return 0;
+  std::optional<std::string> sni;
+  if (data[0] & 0x80) sni = "fuzz.test";
+  ClientSession session(pick_context(data[0]), sni);
+  size_t chunk = data[1] == 0 ? size : data[1];
+  std::string out;
+  session.start();
+  session.take_output(out);
+  const char* bytes = reinterpret_cast<const char*>(data + 2);
+  size_t left = size - 2;
+  while (left > 0) {
+    size_t n = left < chunk ? left : chunk;
+    session.feed(bytes, n);
+    check(session);
+    out.clear();
+    session.take_output(out);
+    bytes += n;
+    left -= n;
+  }
+  session.on_eof();
+  check(session);
+  // Whatever happened, the session must not still wait for bytes after EOF unless it
+  // completed its handshake.
+  if (session.state() == ClientSession::State::kHandshaking) std::abort();
+  return 0;
+}
