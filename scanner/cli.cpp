@@ -1,7 +1,6 @@
 #include "scanner/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <charconv>
 #include <iostream>
 #include <set>
@@ -72,7 +71,8 @@ int run_cli(int argc, char** argv) {
   std::string sni;
   bool progress = false, no_progress = false;
 
-  CLI::App* scan = app.add_subcommand("scan", "Scan TLS endpoints and write one NDJSON record each");
+  CLI::App* scan =
+      app.add_subcommand("scan", "Scan TLS endpoints and write one NDJSON record each");
   scan->add_option("targets", o.targets,
                    "names, addresses, CIDRs, ranges, name@address, URLs (see docs/CLI.md)");
   // One file per -i (repeatable), so targets may follow it on the command line.
@@ -118,7 +118,8 @@ int run_cli(int argc, char** argv) {
   scan->add_option("--expiry-warn", o.expiry_warn_days, "days before expiry to warn")
       ->check(CLI::Range(0, 36500))
       ->default_str("30");
-  scan->add_option("--fail-on", fail_on, "exit 1 when a finding at or above this severity was reported")
+  scan->add_option("--fail-on", fail_on,
+                   "exit 1 when a finding at or above this severity was reported")
       ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
   scan->add_flag("--progress", progress, "progress line on stderr (default: when a terminal)");
   scan->add_flag("--no-progress", no_progress, "no progress line");

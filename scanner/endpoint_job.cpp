@@ -24,17 +24,22 @@ int64_t now_unix_ms() {
 
 ErrorKind connect_error_kind(int status) {
   switch (status) {
-    case UV_ECONNREFUSED: return ErrorKind::kConnectionRefused;
-    case UV_ETIMEDOUT: return ErrorKind::kConnectTimeout;
-    case UV_ECONNRESET: return ErrorKind::kConnectionReset;
+    case UV_ECONNREFUSED:
+      return ErrorKind::kConnectionRefused;
+    case UV_ETIMEDOUT:
+      return ErrorKind::kConnectTimeout;
+    case UV_ECONNRESET:
+      return ErrorKind::kConnectionReset;
     case UV_EHOSTUNREACH:
     case UV_ENETUNREACH:
     case UV_EHOSTDOWN:
     case UV_ENETDOWN:
     case UV_EADDRNOTAVAIL:
     case UV_EACCES:
-    case UV_EPERM: return ErrorKind::kHostUnreachable;
-    default: return ErrorKind::kInternal;
+    case UV_EPERM:
+      return ErrorKind::kHostUnreachable;
+    default:
+      return ErrorKind::kInternal;
   }
 }
 
@@ -46,13 +51,19 @@ bool is_connect_failure(ErrorKind kind) {
 
 ErrorKind failure_error_kind(tls::FailureKind kind) {
   switch (kind) {
-    case tls::FailureKind::kAlert: return ErrorKind::kAlert;
-    case tls::FailureKind::kPlaintextHttp: return ErrorKind::kPlaintextHttp;
-    case tls::FailureKind::kNotTls: return ErrorKind::kNotTls;
-    case tls::FailureKind::kClosed: return ErrorKind::kConnectionClosed;
-    case tls::FailureKind::kInternal: return ErrorKind::kInternal;
+    case tls::FailureKind::kAlert:
+      return ErrorKind::kAlert;
+    case tls::FailureKind::kPlaintextHttp:
+      return ErrorKind::kPlaintextHttp;
+    case tls::FailureKind::kNotTls:
+      return ErrorKind::kNotTls;
+    case tls::FailureKind::kClosed:
+      return ErrorKind::kConnectionClosed;
+    case tls::FailureKind::kInternal:
+      return ErrorKind::kInternal;
     case tls::FailureKind::kProtocolError:
-    case tls::FailureKind::kNone: return ErrorKind::kProtocolError;
+    case tls::FailureKind::kNone:
+      return ErrorKind::kProtocolError;
   }
   return ErrorKind::kProtocolError;
 }
@@ -72,9 +83,7 @@ bool has_session_id(SSL_SESSION* session) {
 }  // namespace
 
 EndpointJob::EndpointJob(JobHost& host, EndpointSpec spec)
-    : host_(host),
-      spec_(std::move(spec)),
-      plan_(host.options().depth, spec_.sni.has_value()) {
+    : host_(host), spec_(std::move(spec)), plan_(host.options().depth, spec_.sni.has_value()) {
   result_.target = spec_.target;
   result_.host = spec_.host;
   result_.ip = spec_.ip.to_string();
@@ -170,16 +179,16 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
     case ProbeKind::kEnumerate: {
       tls::RawHelloOptions options;
       options.parser = planned_->parser;
-      auto raw = std::make_unique<tls::RawHelloSession>(tls::build_client_hello(planned_->hello),
-                                                        options);
+      auto raw =
+          std::make_unique<tls::RawHelloSession>(tls::build_client_hello(planned_->hello), options);
       raw_ = raw.get();
       return raw;
     }
     case ProbeKind::kSsl2Hello: {
       std::vector<uint32_t> specs;
       for (const auto& spec : tls::sslv2_cipher_specs()) specs.push_back(spec.code);
-      auto raw = std::make_unique<tls::RawHelloSession>(
-          tls::build_sslv2_client_hello(tls::kSsl2, specs));
+      auto raw =
+          std::make_unique<tls::RawHelloSession>(tls::build_sslv2_client_hello(tls::kSsl2, specs));
       raw_ = raw.get();
       return raw;
     }
@@ -249,7 +258,8 @@ void EndpointJob::on_deadline() {
       }
       probe_succeeded();
       return;
-    case State::kDone: return;
+    case State::kDone:
+      return;
   }
 }
 
@@ -261,7 +271,8 @@ void EndpointJob::send_pending() {
 void EndpointJob::session_progress(tls::ProbeSession::State state) {
   send_pending();
   switch (state) {
-    case tls::ProbeSession::State::kHandshaking: return;
+    case tls::ProbeSession::State::kHandshaking:
+      return;
     case tls::ProbeSession::State::kDone:
       if (raw_) {
         raw_probe_done();
@@ -297,7 +308,8 @@ void EndpointJob::raw_probe_done() {
       // Nothing newer was accepted: what the SSLv3 hello drew is all the server speaks.
       TlsInfo info;
       info.version = "SSLv3";
-      info.cipher = std::string(tls::cipher_suite_name(reply.hello->cipher_suite).value_or("unknown"));
+      info.cipher =
+          std::string(tls::cipher_suite_name(reply.hello->cipher_suite).value_or("unknown"));
       result_.tls = std::move(info);
     }
   } else {
@@ -341,7 +353,8 @@ void EndpointJob::probe_succeeded() {
         // scanner loop can take that long even on loopback.
         double rtt = result_.timing.connect_ms.value_or(10);
         auto linger = static_cast<uint64_t>(std::clamp(4 * rtt + 50, 250.0, 1000.0));
-        auto left = static_cast<uint64_t>(std::max(1.0, timeout_ms() - ms_since(attempt_start_ns_)));
+        auto left =
+            static_cast<uint64_t>(std::max(1.0, timeout_ms() - ms_since(attempt_start_ns_)));
         connection_->set_deadline(std::min(linger, left));
         return;
       }
@@ -356,11 +369,18 @@ void EndpointJob::probe_succeeded() {
         session_id_session_ = share(client_->session());
       }
       break;
-    case ProbeKind::kNoSni: no_sni_succeeded(); break;
-    case ProbeKind::kResumeTicket: ticket_resumed_ = client_->reused(); break;
-    case ProbeKind::kResumeSessionId: session_id_resumed_ = client_->reused(); break;
+    case ProbeKind::kNoSni:
+      no_sni_succeeded();
+      break;
+    case ProbeKind::kResumeTicket:
+      ticket_resumed_ = client_->reused();
+      break;
+    case ProbeKind::kResumeSessionId:
+      session_id_resumed_ = client_->reused();
+      break;
     case ProbeKind::kSsl3Hello:
-    case ProbeKind::kSsl2Hello: break;
+    case ProbeKind::kSsl2Hello:
+      break;
   }
   // Say goodbye properly; the bytes go out with the close.
   ERR_clear_error();
@@ -442,16 +462,26 @@ void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {
         result_.tls->sni_required = true;
         result_.tls->default_cert_probed = true;
         break;
-      case ProbeKind::kResumeTicket: ticket_resumed_ = false; break;
-      case ProbeKind::kResumeSessionId: session_id_resumed_ = false; break;
-      default: break;
+      case ProbeKind::kResumeTicket:
+        ticket_resumed_ = false;
+        break;
+      case ProbeKind::kResumeSessionId:
+        session_id_resumed_ = false;
+        break;
+      default:
+        break;
     }
   }
   if (outcome.connected) {
     switch (probe_.kind) {
-      case ProbeKind::kSsl3Hello: plan_.set_legacy_accepted(SSL3_VERSION, false); break;
-      case ProbeKind::kSsl2Hello: plan_.set_legacy_accepted(SSL2_VERSION, false); break;
-      default: break;
+      case ProbeKind::kSsl3Hello:
+        plan_.set_legacy_accepted(SSL3_VERSION, false);
+        break;
+      case ProbeKind::kSsl2Hello:
+        plan_.set_legacy_accepted(SSL2_VERSION, false);
+        break;
+      default:
+        break;
     }
   }
   probe_finished(outcome);

@@ -106,7 +106,7 @@ class EndpointJob : public net::TcpConnection::Handler {
   tls::SslSessionPtr session_id_session_;  // a ticket-less TLS <= 1.2 session
   std::optional<bool> ticket_resumed_;
   std::optional<bool> session_id_resumed_;
-  std::vector<std::string> sslv2_ciphers_;  // from the SSLv2 SERVER-HELLO
+  std::vector<std::string> sslv2_ciphers_;        // from the SSLv2 SERVER-HELLO
   std::unique_ptr<FullEnumeration> enumeration_;  // depth full, once standard is done
   bool enumeration_done_ = false;                 // enumeration_ was made (or not needed)
   std::optional<tls::PlannedProbe> planned_;      // the enumeration hello in flight

@@ -37,7 +37,7 @@ enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
 struct Finding {
   std::string id;
   Severity severity = Severity::kInfo;
-  std::string cause;   // certificate, chain, protocol, cipher, sni, backend, session, transport
+  std::string cause;  // certificate, chain, protocol, cipher, sni, backend, session, transport
   std::string detail;
   std::string fix;
 };
@@ -50,8 +50,8 @@ struct Resumption {
 // SCHEMA.md `tls`. Fields filled only by deeper probes stay empty at basic depth and are
 // omitted from the record.
 struct TlsInfo {
-  std::string version;              // "TLSv1.3"
-  std::string cipher;               // IANA name
+  std::string version;  // "TLSv1.3"
+  std::string cipher;   // IANA name
   std::optional<std::string> group;
   std::optional<std::string> alpn;
   bool ocsp_stapled = false;
@@ -69,12 +69,12 @@ struct TlsInfo {
 };
 
 struct EndpointResult {
-  int64_t finished_unix_ms = 0;      // wall clock when the endpoint finished
-  std::string target;                // the input item as the user wrote it
-  std::optional<std::string> host;   // hostname when the target was a name
-  std::optional<std::string> ip;     // canonical text; empty when DNS failed
+  int64_t finished_unix_ms = 0;     // wall clock when the endpoint finished
+  std::string target;               // the input item as the user wrote it
+  std::optional<std::string> host;  // hostname when the target was a name
+  std::optional<std::string> ip;    // canonical text; empty when DNS failed
   uint16_t port = 0;
-  std::optional<std::string> sni;    // name sent in the main handshake
+  std::optional<std::string> sni;  // name sent in the main handshake
   Status status = Status::kOk;
   std::optional<EndpointError> error;
   Timing timing;

@@ -22,7 +22,9 @@ FullEnumeration::FullEnumeration(const std::vector<uint16_t>& accepted_versions,
     suites_.push_back(std::make_unique<tls::SuiteEnumerator>(
         version, tls::candidate_suites(version), tls::probe_spec(version, sni), options));
   }
-  auto has = [&](uint16_t v) { return std::find(versions.begin(), versions.end(), v) != versions.end(); };
+  auto has = [&](uint16_t v) {
+    return std::find(versions.begin(), versions.end(), v) != versions.end();
+  };
   uint16_t group_version = has(tls::kTls13) ? tls::kTls13 : has(tls::kTls12) ? tls::kTls12 : 0;
   if (group_version != 0) {
     groups_ = std::make_unique<tls::GroupEnumerator>(
