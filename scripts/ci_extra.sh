@@ -8,6 +8,7 @@
 #   fuzz   clang + libFuzzer in build-fuzz: every fuzzer in tests/fuzz runs for
 #          FUZZ_SECONDS (default 30) from its seed corpus
 #   soak   scripts/soak.sh with SOAK_ENDPOINTS (default 20,000) on the release build
+#          (BUILD_DIR, default build/, as scripts/build.sh makes it)
 #
 #   bash scripts/ci_extra.sh [STAGE...]     # default: asan tsan fuzz soak
 #
@@ -70,7 +71,7 @@ stage_fuzz() {
   ensure_clang
   configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
     -DTLSFLEET_FUZZ=ON \
-    "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,$ASAN_FLAGS"
+    "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link $ASAN_FLAGS"
   cmake --build build-fuzz --parallel "$JOBS" --target fuzzers
   local fuzzer seeds work
   mkdir -p build-fuzz/artifacts
@@ -92,8 +93,9 @@ stage_fuzz() {
 }
 
 stage_soak() {
-  [ -x build/tlsfleet ] || bash scripts/build.sh
-  TLSFLEET_BIN=build/tlsfleet bash scripts/soak.sh "$SOAK_ENDPOINTS"
+  local build=${BUILD_DIR:-build}
+  [ -x "$build/tlsfleet" ] || bash scripts/build.sh
+  TLSFLEET_BIN=$build/tlsfleet bash scripts/soak.sh "$SOAK_ENDPOINTS"
 }
 
 total_start=$SECONDS

@@ -120,7 +120,10 @@ PIDS+=($!)
 
 ready() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 for _ in $(seq 100); do ready 8443 && ready 9443 && break; sleep 0.1; done
-ready 8443 && ready 9443 || { log "servers did not start; see $DIR"; exit 1; }
+if ! { ready 8443 && ready 9443; }; then
+  log "servers did not start; see $DIR"
+  exit 1
+fi
 
 # Addresses 127.1.0.0 onwards, three ports each (7443 closed, 8443 TLS, 9443 silent).
 ADDRESSES=$(((ENDPOINTS + 2) / 3))
@@ -139,7 +142,7 @@ start=$(date +%s.%N)
   -c "$CONCURRENCY" -p 7443,8443,9443 --resolver 127.0.0.53:53 --dns-timeout 600 \
   -i "$DIR/targets" -o "$DIR/out.ndjson" 2>"$DIR/scan.err" &
 SCAN=$!
-PIDS+=($SCAN)
+PIDS+=("$SCAN")
 # The whole scan is bounded: past LIMIT_S it is killed (and the verdict fails).
 { sleep "$LIMIT_S"; kill "$SCAN" 2>/dev/null; } &
 PIDS+=($!)
