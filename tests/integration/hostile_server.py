@@ -244,4 +244,8 @@ if __name__ == "__main__":
     p.add_argument("--dns-port", type=int, default=5353)
     p.add_argument("--owner-pid", type=int, default=0)
     p.add_argument("--lifetime", type=float, default=1800)
-    asyncio.run(main(p.parse_args()))
+    try:
+        asyncio.run(main(p.parse_args()))
+    except OSError as e:
+        # Most likely another run's hostile servers hold the block: say which address.
+        sys.exit("hostile_server.py: %s (HOSTILE_NET picks another 127.88.N block)" % e)

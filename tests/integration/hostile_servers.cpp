@@ -66,7 +66,16 @@ class Runner {
   }
 
   void stop() {
-    if (pid_ <= 0) return;
+    if (pid_ > 0) terminate();
+    if (!dir_.empty() && env_or("TLSFLEET_KEEP_FLEET", "") != "1") {
+      std::error_code ignored;
+      fs::remove_all(dir_, ignored);
+      dir_.clear();
+    }
+  }
+
+ private:
+  void terminate() {
     kill(pid_, SIGTERM);
     auto deadline = Clock::now() + kStopLimit;
     int status = 0;
@@ -80,13 +89,8 @@ class Runner {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     pid_ = -1;
-    if (!dir_.empty() && env_or("TLSFLEET_KEEP_FLEET", "") != "1") {
-      std::error_code ignored;
-      fs::remove_all(dir_, ignored);
-    }
   }
 
- private:
   std::unique_ptr<HostileServers> launch(std::string* why) {
     fs::path source = env_or("TLSFLEET_SOURCE_DIR", fs::path(__FILE__).parent_path() / "../..");
     fs::path script = source / "tests/integration/hostile_server.py";
