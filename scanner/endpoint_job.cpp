@@ -510,8 +510,29 @@ void EndpointJob::probe_finished(const ProbeOutcome& outcome) {
   finish();
 }
 
+namespace {
+
+constexpr std::pair<int, uint16_t> kEnumeratedVersions[] = {{SSL3_VERSION, tls::kSsl3},
+                                                            {TLS1_VERSION, tls::kTls10},
+                                                            {TLS1_1_VERSION, tls::kTls11},
+                                                            {TLS1_2_VERSION, tls::kTls12},
+                                                            {TLS1_3_VERSION, tls::kTls13}};
+
+}  // namespace
+
 void EndpointJob::enumeration_recorded(tls::ProbeOutcome outcome) {
-  if (enumeration_) enumeration_->record(outcome);
+  if (!enumeration_) return;
+  enumeration_->record(outcome);
+  // The versions the enumeration's chain decided.
+  for (const auto& [openssl, iana] : kEnumeratedVersions) {
+    std::optional<bool> verdict = enumeration_->version_accepted(iana);
+    if (!verdict) continue;
+    if (openssl == SSL3_VERSION) {
+      if (!plan_.legacy_accepted(openssl)) plan_.set_legacy_accepted(openssl, *verdict);
+    } else {
+      plan_.set_accepted(openssl, *verdict);
+    }
+  }
 }
 
 // Depth full: once the standard probes are done, the accepted versions' suites and the
@@ -520,18 +541,17 @@ bool EndpointJob::next_enumeration_probe() {
   if (host_.options().depth != Depth::kFull || !result_.tls || plan_.stopped()) return false;
   if (!enumeration_ && !enumeration_done_) {
     enumeration_done_ = true;
-    static const std::pair<int, uint16_t> kVersions[] = {{SSL3_VERSION, tls::kSsl3},
-                                                         {TLS1_VERSION, tls::kTls10},
-                                                         {TLS1_1_VERSION, tls::kTls11},
-                                                         {TLS1_2_VERSION, tls::kTls12},
-                                                         {TLS1_3_VERSION, tls::kTls13}};
-    std::vector<uint16_t> accepted;
-    for (const auto& [openssl, iana] : kVersions) {
-      bool yes = openssl == SSL3_VERSION ? plan_.legacy_accepted(openssl).value_or(false)
-                                         : plan_.accepted(openssl).value_or(false);
-      if (yes) accepted.push_back(iana);
+    EnumerationInput input;
+    input.sni = spec_.sni;
+    for (const auto& [openssl, iana] : kEnumeratedVersions) {
+      std::optional<bool> yes =
+          openssl == SSL3_VERSION ? plan_.legacy_accepted(openssl) : plan_.accepted(openssl);
+      if (yes.value_or(false)) input.accepted.push_back(iana);
+      // The highest TLS version <= 1.2 left open by the standard probes.
+      if (!yes && openssl != SSL3_VERSION && openssl <= TLS1_2_VERSION) input.chain_from = iana;
     }
-    enumeration_ = std::make_unique<FullEnumeration>(accepted, spec_.sni);
+    input.ssl3_undecided = !plan_.legacy_accepted(SSL3_VERSION).has_value();
+    enumeration_ = std::make_unique<FullEnumeration>(std::move(input));
   }
   if (!enumeration_) return false;
   planned_ = enumeration_->next();

@@ -25,6 +25,10 @@ void ProbePlan::set_legacy_accepted(int version, bool accepted) {
   if (version == SSL2_VERSION) ssl2_ = accepted;
 }
 
+void ProbePlan::set_accepted(int version, bool accepted) {
+  if (is_tls_version(version) && !accepted_[slot(version)]) accepted_[slot(version)] = accepted;
+}
+
 std::optional<bool> ProbePlan::accepted(int version) const {
   if (!is_tls_version(version)) return std::nullopt;
   return accepted_[slot(version)];
@@ -46,6 +50,12 @@ std::optional<ProbeSpec> ProbePlan::next() {
     current_ = ProbeSpec{ProbeKind::kVersion, next_version_bound_};
   } else if (!ssl3_done_) {
     ssl3_done_ = true;
+    if (depth_ == Depth::kFull) {
+      // The enumeration's chain ends with the SSLv3 hello when it runs below a version.
+      for (int v = TLS1_VERSION; v <= TLS1_2_VERSION; ++v) {
+        if (accepted(v).value_or(false)) return next();
+      }
+    }
     current_ = ProbeSpec{ProbeKind::kSsl3Hello, 0};
   } else if (!ssl2_done_) {
     ssl2_done_ = true;
@@ -99,6 +109,9 @@ void ProbePlan::record(const ProbeOutcome& o) {
         learn_range(o.version + 1, TLS1_3_VERSION, false);
         learn_range(o.version, o.version, true);
         next_version_bound_ = o.version - 1;
+        // Full depth: a TLS 1.2 main handshake is the version <= 1.2 the search looks
+        // for; the enumeration asks about the ones below.
+        if (depth_ == Depth::kFull && o.version <= TLS1_2_VERSION) next_version_bound_ = 0;
         ticket_available_ = o.has_ticket;
         if (o.version <= TLS1_2_VERSION && !o.has_ticket && o.has_session_id) {
           session_id_version_ = o.version;
@@ -114,7 +127,7 @@ void ProbePlan::record(const ProbeOutcome& o) {
       if (o.handshake_ok && is_tls_version(o.version) && o.version <= current_->max_version) {
         learn_range(o.version + 1, current_->max_version, false);
         learn_range(o.version, o.version, true);
-        next_version_bound_ = o.version - 1;
+        next_version_bound_ = depth_ == Depth::kFull ? 0 : o.version - 1;
         if (o.has_session_id && session_id_version_ == 0) session_id_version_ = o.version;
       } else {
         learn_range(TLS1_VERSION, current_->max_version, false);
@@ -122,13 +135,20 @@ void ProbePlan::record(const ProbeOutcome& o) {
       }
       return;
     case ProbeKind::kSsl3Hello:
-    case ProbeKind::kSsl2Hello: return;  // the job sets the verdict; nothing adapts on it
-    case ProbeKind::kNoSni: no_sni_done_ = true; return;
-    case ProbeKind::kResumeTicket: ticket_done_ = true; return;
+    case ProbeKind::kSsl2Hello:
+      return;  // the job sets the verdict; nothing adapts on it
+    case ProbeKind::kNoSni:
+      no_sni_done_ = true;
+      return;
+    case ProbeKind::kResumeTicket:
+      ticket_done_ = true;
+      return;
     case ProbeKind::kSessionIdSource:
       if (o.handshake_ok && o.has_session_id) session_id_version_ = o.version;
       return;
-    case ProbeKind::kResumeSessionId: session_id_done_ = true; return;
+    case ProbeKind::kResumeSessionId:
+      session_id_done_ = true;
+      return;
   }
 }
 

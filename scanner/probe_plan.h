@@ -9,6 +9,12 @@
 // (OpenSSL dropped it in 1.1.0, years before 1.1.1 brought TLS 1.3), so a TLS 1.3 server
 // is recorded as refusing SSLv2 without a connection. That keeps every server at 8 or
 // fewer connections.
+//
+// Full depth leaves to the enumeration (scanner/full_enumeration.h) what its hellos decide
+// anyway: the version search stops at the first accepted version <= TLS 1.2 (the one
+// whose session the session-ID probe resumes), the versions below it stay open, and the
+// SSLv3 hello is sent only when no TLS version <= 1.2 is accepted (otherwise the
+// enumeration's chain of hellos ends with it).
 #pragma once
 
 #include <optional>
@@ -36,14 +42,14 @@ struct ProbeSpec {
 
 // What a finished probe reports back.
 struct ProbeOutcome {
-  bool connected = false;            // the TCP connect succeeded
-  bool handshake_ok = false;         // the probe reached what it wanted
-  bool speaks_tls = true;            // false: clear text or other non-TLS bytes
-  bool timed_out = false;            // connected, but no answer before the deadline
-  int version = 0;                   // negotiated (OpenSSL version number)
-  bool has_ticket = false;           // a ticket session is available
-  bool has_session_id = false;       // a session-ID session is available
-  bool reused = false;               // resumption probes: the session was resumed
+  bool connected = false;       // the TCP connect succeeded
+  bool handshake_ok = false;    // the probe reached what it wanted
+  bool speaks_tls = true;       // false: clear text or other non-TLS bytes
+  bool timed_out = false;       // connected, but no answer before the deadline
+  int version = 0;              // negotiated (OpenSSL version number)
+  bool has_ticket = false;      // a ticket session is available
+  bool has_session_id = false;  // a session-ID session is available
+  bool reused = false;          // resumption probes: the session was resumed
 };
 
 class ProbePlan {
@@ -61,6 +67,8 @@ class ProbePlan {
   // SSLv2 and SSLv3 (SSL2_VERSION, SSL3_VERSION), from the hand-built hellos.
   std::optional<bool> legacy_accepted(int version) const;
   void set_legacy_accepted(int version, bool accepted);
+  // A verdict learned elsewhere (full-depth enumeration) for a version left open.
+  void set_accepted(int version, bool accepted);
   int session_id_version() const { return session_id_version_; }
   // Stopped early (a connection failed): what was not decided stays undecided.
   bool stopped() const { return stop_; }

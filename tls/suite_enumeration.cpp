@@ -57,11 +57,16 @@ std::vector<uint16_t> candidate_suites(uint16_t version) {
 }
 
 std::vector<uint16_t> candidate_groups(uint16_t version) {
+  // The order of probe_spec()'s supported_groups, so that a suite hello and a group hello
+  // with the same remaining groups draw the same answer (the first group answer comes
+  // free with the first suite pick).
   std::vector<uint16_t> groups;
-  for (const GroupInfo& g : all_groups()) {
+  for (uint16_t code : probe_spec(version, std::nullopt).supported_groups) {
+    const GroupInfo* g = find_group(code);
+    if (!g) continue;
     const bool wanted =
-        version >= kTls13 ? g.tls13 : g.tls12 && g.kind == GroupKind::kEllipticCurve;
-    if (wanted) groups.push_back(g.code);
+        version >= kTls13 ? g->tls13 : g->tls12 && g->kind == GroupKind::kEllipticCurve;
+    if (wanted) groups.push_back(code);
   }
   return groups;
 }
@@ -107,11 +112,23 @@ std::vector<uint16_t> SuiteEnumerator::current_offer() const {
   return {};
 }
 
+std::vector<uint16_t> SuiteEnumerator::preference_tail() const {
+  if (phase_ != Phase::kWhole || options_.preference_tail_after == 0) return {};
+  const size_t wanted = std::max<size_t>(2, options_.preference_tail_after);
+  if (accepted_.size() < wanted) return {};
+  if (server_preference_ == false) return {accepted_[0]};
+  if (server_preference_) return {};
+  return {accepted_[1], accepted_[0]};
+}
+
 std::optional<PlannedProbe> SuiteEnumerator::next() {
   if (phase_ == Phase::kDone) return std::nullopt;
   offered_ = current_offer();
+  tail_ = preference_tail();
+  offered_.insert(offered_.end(), tail_.begin(), tail_.end());
   PlannedProbe probe{base_, ParserOptions{}};
   probe.hello.cipher_suites = offered_;
+  probe.parser.read_first_flight = options_.read_first_flight && version_ < kTls13;
   return probe;
 }
 
@@ -133,7 +150,26 @@ void SuiteEnumerator::record(const ProbeOutcome& outcome) {
       phase_ = Phase::kDone;
       return;
     }
+    if (contains(tail_, outcome.cipher_suite)) {
+      if (tail_.size() == 2 && outcome.cipher_suite == tail_[1]) {
+        // Its favourite over the rest and over our first choice: the server's order.
+        // This hello said nothing of the rest; ask again without the tail.
+        server_preference_ = true;
+        return;
+      }
+      // Our order wins (decided now, or before), and nothing of the rest was acceptable.
+      server_preference_ = false;
+      return end_listing();
+    }
+    if (tail_.size() == 2) server_preference_ = false;  // the rest before its favourite
     return on_suite_chosen(outcome.cipher_suite);
+  }
+  if (!tail_.empty()) {
+    // A suite known to be accepted was refused: the server is not consistent.
+    complete_ = false;
+    note_ = "the server refused a suite it had accepted";
+    phase_ = Phase::kDone;
+    return;
   }
   // Refused, or answered with another version: nothing in this offer for this version.
   if (phase_ == Phase::kWhole) {
@@ -147,8 +183,16 @@ void SuiteEnumerator::record(const ProbeOutcome& outcome) {
 }
 
 void SuiteEnumerator::on_suite_chosen(uint16_t suite) {
+  const size_t offer = phase_ == Phase::kWhole ? 0 : chunk_ + 1;
+  // A pick that stands before an earlier pick of the same offer in our order: a server
+  // following our order would have taken it first.
+  for (size_t i = 0; i < accepted_.size(); ++i) {
+    if (accepted_offer_[i] == offer && position(suite) < position(accepted_[i])) {
+      server_preference_ = true;
+    }
+  }
   accepted_.push_back(suite);
-  accepted_offer_.push_back(phase_ == Phase::kWhole ? 0 : chunk_ + 1);
+  accepted_offer_.push_back(offer);
   if (phase_ == Phase::kWhole) {
     erase_value(remaining_, suite);
     if (remaining_.empty()) end_listing();
@@ -159,8 +203,18 @@ void SuiteEnumerator::on_suite_chosen(uint16_t suite) {
 }
 
 void SuiteEnumerator::end_listing() {
-  plan_preference();
+  tail_.clear();
+  if (options_.test_server_preference) plan_preference();
   phase_ = preference_probes_.empty() ? Phase::kDone : Phase::kPreference;
+}
+
+bool SuiteEnumerator::start_preference_test() {
+  if (phase_ != Phase::kDone || server_preference_ || !complete_) return false;
+  plan_preference();
+  if (preference_probes_.empty()) return false;
+  preference_picks_.clear();
+  phase_ = Phase::kPreference;
+  return true;
 }
 
 size_t SuiteEnumerator::position(uint16_t suite) const {
@@ -169,7 +223,7 @@ size_t SuiteEnumerator::position(uint16_t suite) const {
 }
 
 void SuiteEnumerator::plan_preference() {
-  if (!options_.test_server_preference || accepted_.size() < 2) return;
+  if (server_preference_ || accepted_.size() < 2) return;
   // Picks from one offer already tell, when a later pick stood before an earlier one in
   // our order: a server following our order would have taken it first.
   for (size_t i = 0; i < accepted_.size(); ++i) {
@@ -263,6 +317,16 @@ void GroupEnumerator::record(const ProbeOutcome& outcome) {
   accepted_.push_back(*outcome.group);
   erase_value(remaining_, *outcome.group);
   if (remaining_.empty()) finished_ = true;
+}
+
+bool GroupEnumerator::adopt_first_answer(uint16_t group) {
+  if (finished_ || !accepted_.empty() || connections_ != 0 || !contains(remaining_, group)) {
+    return false;
+  }
+  accepted_.push_back(group);
+  erase_value(remaining_, group);
+  if (remaining_.empty()) finished_ = true;
+  return true;
 }
 
 void GroupEnumerator::stop(std::string note, bool complete) {

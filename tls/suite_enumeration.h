@@ -74,7 +74,20 @@ struct SuiteEnumerationOptions {
   // whole list then means the server chokes on long lists, and chunks are tried.
   bool version_accepted = true;
   size_t chunk_size = 128;
+  // At the end of the listing, offer two accepted suites the other way round when the
+  // picks have not told whose order wins (start_preference_test() does it on demand).
   bool test_server_preference = true;
+  // > 0: once this many suites were picked from the whole list in our order (nothing
+  // decided yet), every later hello appends the first two picks, second first: a
+  // server that follows our order then picks from the rest, or that second suite once
+  // the rest is exhausted (client preference, decided for free, the pick replacing the
+  // final refusal); a server that follows its own order picks its favourite, the first
+  // pick (server preference, that hello wasted). After client preference is decided,
+  // the first pick alone closes every offer, so no hello of this enumerator is ever
+  // refused. 0: off.
+  size_t preference_tail_after = 0;
+  // Read TLS <= 1.2 first flights up to the ServerKeyExchange, so ECDHE picks name a group.
+  bool read_first_flight = false;
 };
 
 // "Offer everything, remove the suite the server picks, ask again" until it refuses.
@@ -97,6 +110,12 @@ class SuiteEnumerator {
   std::optional<bool> server_preference() const { return server_preference_; }
   // false when a kFailed outcome or a server that broke the protocol cut it short.
   bool complete() const { return complete_; }
+  // After the listing (finished()), when the preference is still undecided and two
+  // suites were accepted: plan the preference probes (1 or 2); false when nothing to do.
+  bool start_preference_test();
+  // The hello next() returned offers a suite already known to be accepted, so a refusal
+  // of it cannot mean "nothing acceptable left in this offer".
+  bool offer_has_accepted() const { return !tail_.empty() || phase_ == Phase::kPreference; }
   size_t connections() const { return connections_; }
   // Why enumeration ended early ("" when it did not).
   const std::string& note() const { return note_; }
@@ -105,6 +124,7 @@ class SuiteEnumerator {
   enum class Phase { kWhole, kChunks, kPreference, kDone };
   std::vector<uint16_t> current_offer() const;
   void on_suite_chosen(uint16_t suite);
+  std::vector<uint16_t> preference_tail() const;
   void end_listing();
   void plan_preference();
   void record_preference(const ProbeOutcome& outcome);
@@ -121,6 +141,7 @@ class SuiteEnumerator {
   std::vector<uint16_t> accepted_;
   std::vector<size_t> accepted_offer_;  // which offer set (whole = 0, chunk i = i+1) each came from
   std::vector<uint16_t> offered_;       // the last offer
+  std::vector<uint16_t> tail_;          // known picks appended to the last offer
   std::vector<std::vector<uint16_t>> preference_probes_;
   std::vector<uint16_t> preference_picks_;
   std::optional<bool> server_preference_;
@@ -145,6 +166,9 @@ class GroupEnumerator {
   void record(const ProbeOutcome& outcome);
 
   bool finished() const { return finished_; }
+  // The group another hello with the same supported_groups drew (its first answer), so
+  // the first hello need not be sent. Only before anything else was recorded.
+  bool adopt_first_answer(uint16_t group);
   // Accepted groups, in the order the server named them.
   const std::vector<uint16_t>& accepted() const { return accepted_; }
   bool complete() const { return complete_; }

@@ -36,7 +36,8 @@ ProbeOutcome answer(const Server& s, const ProbeSpec& p) {
   }
   bool ticketable = p.kind == ProbeKind::kMain || p.kind == ProbeKind::kNoSni;
   o.has_ticket = o.handshake_ok && s.tickets && ticketable;
-  o.has_session_id = o.handshake_ok && !o.has_ticket && s.session_ids && o.version <= TLS1_2_VERSION;
+  o.has_session_id =
+      o.handshake_ok && !o.has_ticket && s.session_ids && o.version <= TLS1_2_VERSION;
   o.reused = o.handshake_ok;
   return o;
 }
@@ -53,15 +54,16 @@ std::vector<ProbeKind> run(ProbePlan& plan, const Server& s) {
 
 TEST(ProbePlan, BasicDepthIsOneConnection) {
   ProbePlan plan(Depth::kBasic, true);
-  EXPECT_EQ(run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}}), std::vector<ProbeKind>{ProbeKind::kMain});
+  EXPECT_EQ(run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}}),
+            std::vector<ProbeKind>{ProbeKind::kMain});
 }
 
 TEST(ProbePlan, ModernServerStandardDepth) {
   ProbePlan plan(Depth::kStandard, true);
   auto kinds = run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}});
-  std::vector<ProbeKind> expected = {ProbeKind::kMain,      ProbeKind::kVersion,
-                                     ProbeKind::kVersion,   ProbeKind::kSsl3Hello,
-                                     ProbeKind::kNoSni,     ProbeKind::kResumeTicket,
+  std::vector<ProbeKind> expected = {ProbeKind::kMain,           ProbeKind::kVersion,
+                                     ProbeKind::kVersion,        ProbeKind::kSsl3Hello,
+                                     ProbeKind::kNoSni,          ProbeKind::kResumeTicket,
                                      ProbeKind::kResumeSessionId};
   EXPECT_EQ(kinds, expected);
   EXPECT_EQ(plan.legacy_accepted(SSL2_VERSION), false) << "inferred from TLS 1.3";
@@ -163,6 +165,45 @@ TEST(ProbePlan, PlaintextServerStopsAfterTheMainProbe) {
   o.speaks_tls = false;
   plan.record(o);
   EXPECT_FALSE(plan.next());
+}
+
+}  // namespace
+}  // namespace tlsfleet::scanner
+
+namespace tlsfleet::scanner {
+namespace {
+
+// Full depth: the version search stops at the first version <= 1.2 (the session-ID
+// session's), and no SSLv3 hello: the enumeration's chain decides the rest.
+TEST(ProbePlan, FullDepthLeavesLowerVersionsToTheEnumeration) {
+  ProbePlan plan(Depth::kFull, true);
+  auto kinds = run(plan, {{TLS1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION}});
+  std::vector<ProbeKind> expected = {ProbeKind::kMain, ProbeKind::kVersion, ProbeKind::kNoSni,
+                                     ProbeKind::kResumeTicket, ProbeKind::kResumeSessionId};
+  EXPECT_EQ(kinds, expected);
+  EXPECT_EQ(plan.accepted(TLS1_2_VERSION), true);
+  EXPECT_FALSE(plan.accepted(TLS1_1_VERSION).has_value());
+  EXPECT_FALSE(plan.legacy_accepted(SSL3_VERSION).has_value());
+  plan.set_accepted(TLS1_1_VERSION, false);
+  EXPECT_EQ(plan.accepted(TLS1_1_VERSION), false);
+}
+
+// With nothing accepted up to 1.2 the chain has nothing to run below, so the SSLv3 hello
+// is the plan's, as at standard depth.
+TEST(ProbePlan, FullDepthTls13OnlyStillSendsTheSslv3Hello) {
+  ProbePlan plan(Depth::kFull, true);
+  auto kinds = run(plan, {{TLS1_3_VERSION}});
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSsl3Hello), 1);
+  for (int v = TLS1_VERSION; v <= TLS1_2_VERSION; ++v) EXPECT_EQ(plan.accepted(v), false);
+}
+
+// A TLS 1.2 main handshake needs no version probe at all at full depth.
+TEST(ProbePlan, FullDepthTls12MainHandshakeIsTheVersionAnswer) {
+  ProbePlan plan(Depth::kFull, true);
+  auto kinds = run(plan, {{TLS1_2_VERSION}});
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kVersion), 0);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSsl3Hello), 0);
+  EXPECT_FALSE(plan.accepted(TLS1_1_VERSION).has_value());
 }
 
 }  // namespace

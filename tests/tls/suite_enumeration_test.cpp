@@ -376,3 +376,77 @@ TEST(EnumerationEndToEndTest, Tls12Groups) {
 
 }  // namespace
 }  // namespace tlsfleet::tls
+
+namespace tlsfleet::tls {
+namespace {
+
+// The preference tail: a server in our order is told apart for free (and the tail pick
+// replaces the final refusal); one in its own order loses one hello to it.
+TEST(SuiteEnumerationTest, PreferenceTailDecidesClientPreferenceForFree) {
+  SimulatedServer server;
+  server.suites = {0xC030, 0xC02F, 0x009F, 0x002F, 0x0035};
+  server.server_preference = false;
+  SuiteEnumerationOptions options;
+  options.test_server_preference = false;
+  options.preference_tail_after = 3;
+  SuiteEnumerator e = tls12_enumerator(options);
+  run(e, server);
+  EXPECT_EQ(e.server_preference(), false);
+  EXPECT_EQ(e.accepted().size(), 5u);
+  EXPECT_EQ(e.connections(), 5u + 1);
+  EXPECT_TRUE(e.complete());
+}
+
+TEST(SuiteEnumerationTest, PreferenceTailCostsAServerInOurOrderOneHello) {
+  SimulatedServer server;
+  server.suites = {0x002F, 0x0035, 0x009C, 0xC02F};
+  SuiteEnumerationOptions options;
+  options.test_server_preference = false;
+  options.preference_tail_after = 3;
+  SuiteEnumerator e = tls12_enumerator(options);
+  run(e, server);
+  EXPECT_EQ(e.server_preference(), true);
+  EXPECT_EQ(e.accepted(), server.suites);
+  EXPECT_EQ(e.connections(), 4u + 1 + 1);
+}
+
+TEST(SuiteEnumerationTest, PreferenceTestOnDemand) {
+  SimulatedServer server;
+  server.suites = {0x002F, 0x009C};
+  server.server_preference = false;
+  SuiteEnumerationOptions options;
+  options.test_server_preference = false;
+  SuiteEnumerator e = tls12_enumerator(options);
+  run(e, server);
+  EXPECT_FALSE(e.server_preference());
+  ASSERT_TRUE(e.start_preference_test());
+  run(e, server);
+  EXPECT_EQ(e.server_preference(), false);
+}
+
+TEST(GroupEnumerationTest, AdoptedFirstAnswerSavesAHello) {
+  SimulatedServer server;
+  server.suites = {0xC02F};
+  server.groups = {29, 23};
+  GroupEnumerator e(kTls12, candidate_groups(kTls12), probe_spec(kTls12, std::nullopt));
+  ASSERT_TRUE(e.adopt_first_answer(29));
+  EXPECT_FALSE(e.adopt_first_answer(23)) << "only the first";
+  run(e, server);
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{29, 23}));
+  EXPECT_EQ(e.connections(), 2u);
+}
+
+TEST(GroupEnumerationTest, CandidateGroupsInTheOrderOfTheProbeHello) {
+  for (uint16_t version : {kTls12, kTls13}) {
+    std::vector<uint16_t> hello = probe_spec(version, std::nullopt).supported_groups;
+    std::vector<uint16_t> candidates = candidate_groups(version);
+    std::vector<uint16_t> filtered;
+    for (uint16_t g : hello) {
+      if (has(candidates, g)) filtered.push_back(g);
+    }
+    EXPECT_EQ(filtered, candidates) << version;
+  }
+}
+
+}  // namespace
+}  // namespace tlsfleet::tls
