@@ -44,6 +44,11 @@ struct ResolverOptions {
   // flooded with thousands of queries at once drops some (dnsmasq's default socket buffer
   // holds about 250), and every drop costs a retry timeout.
   size_t max_queries = 128;
+  // Whether /etc/hosts answers before DNS. c-ares 1.18 opens and parses the file on every
+  // lookup. By default only the system's resolvers (servers empty) come with the hosts
+  // file; a scan that names its DNS servers (--resolver) gets their answers alone.
+  enum class HostsFile { kWithSystemResolver, kAlways, kNever };
+  HostsFile hosts_file = HostsFile::kWithSystemResolver;
 };
 
 class Resolver {

@@ -628,6 +628,85 @@ TEST_F(ResolverTest, IdenticalLookupsCoalesceAndAnswersAreCached) {
   close(*resolver);
 }
 
+TEST_F(ResolverTest, CacheKeepsEveryNameAsItGrows) {
+  // Thousands of distinct names (the cache's index doubles several times on the way),
+  // each asked twice while in flight and once more after: one query per name, and every
+  // caller gets its own name's answer.
+  RcodeServer& server = rcode_server(/*rcode=*/3);  // NXDOMAIN for every name
+  ResolverOptions options;
+  options.servers = {loop_ip_ + ":" + std::to_string(server.port())};
+  options.max_queries = 64;
+  std::string error;
+  auto resolver = Resolver::create(&loop_, options, &error);
+  ASSERT_TRUE(resolver) << error;
+  constexpr int kNames = 5000;
+  std::vector<Result> first(kNames), second(kNames), again(kNames);
+  for (int i = 0; i < kNames; ++i) resolve(*resolver, bulk_name(i), &first[i]);
+  for (int i = kNames - 1; i >= 0; --i) resolve(*resolver, bulk_name(i), &second[i]);
+  EXPECT_TRUE(run_loop(20, [&] { return resolver->in_flight() == 0; }));
+  EXPECT_EQ(server.queries(), kNames);
+  for (int i = 0; i < kNames; ++i) resolve(*resolver, bulk_name(i), &again[i]);
+  EXPECT_TRUE(run_loop(20, [&] { return resolver->in_flight() == 0; }));
+  EXPECT_EQ(server.queries(), kNames);  // the third round came from the cache
+  for (int i = 0; i < kNames; ++i) {
+    for (const Result* r : {&first[i], &second[i], &again[i]}) {
+      ASSERT_EQ(r->calls, 1) << bulk_name(i);
+      EXPECT_EQ(r->answer.error, DnsError::kNxdomain) << bulk_name(i) << ": " << r->answer.detail;
+    }
+  }
+  close(*resolver);
+}
+
+// True when /etc/hosts maps "localhost" to 127.0.0.1, as Debian's does.
+bool hosts_file_has_localhost() {
+  std::ifstream hosts("/etc/hosts");
+  for (std::string line; std::getline(hosts, line);) {
+    std::istringstream fields(line.substr(0, line.find('#')));
+    std::string address, name;
+    fields >> address;
+    while (fields >> name) {
+      if (address == "127.0.0.1" && name == "localhost") return true;
+    }
+  }
+  return false;
+}
+
+TEST_F(ResolverTest, NamedServersAnswerAloneWithoutTheHostsFile) {
+  if (!hosts_file_has_localhost()) GTEST_SKIP() << "/etc/hosts has no 127.0.0.1 localhost";
+  RcodeServer& server = rcode_server(/*rcode=*/5);  // REFUSED for every name
+  std::string address = loop_ip_ + ":" + std::to_string(server.port());
+
+  // --resolver given: /etc/hosts does not answer, even for a name it holds. (c-ares 1.18
+  // does not send this one-label name either, so the lookup just fails.)
+  auto named = make({address});
+  ASSERT_TRUE(named);
+  Result r = lookup(*named, "localhost");
+  EXPECT_NE(r.answer.error, DnsError::kNone);
+  EXPECT_TRUE(r.answer.addresses.empty());
+  close(*named);
+
+  // The system's resolvers (no --resolver) come with the hosts file, as libc's do. Only
+  // /etc/hosts is read here: it holds the name, so nothing is sent to those servers.
+  auto system = make({});
+  ASSERT_TRUE(system);
+  Result s = lookup(*system, "localhost");
+  EXPECT_EQ(texts(s.answer), std::vector<std::string>{"127.0.0.1"}) << s.answer.detail;
+  close(*system);
+
+  // The hosts file asked for explicitly: it answers, and nothing is sent.
+  ResolverOptions options;
+  options.servers = {address};
+  options.hosts_file = ResolverOptions::HostsFile::kAlways;
+  std::string error;
+  auto with_hosts = Resolver::create(&loop_, options, &error);
+  ASSERT_TRUE(with_hosts) << error;
+  Result h = lookup(*with_hosts, "localhost");
+  EXPECT_EQ(h.answer.error, DnsError::kNone) << h.answer.detail;
+  EXPECT_EQ(texts(h.answer), std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(server.queries(), 0);
+  close(*with_hosts);
+}
+
 TEST_F(ResolverTest, CallbackMayResolveAgain) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
