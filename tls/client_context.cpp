@@ -19,6 +19,11 @@ SslCtxPtr make_context(int min_version, int max_version, const char* ciphers, bo
   // Nothing may fail the handshake on our side: the scanner reports on whatever the
   // server presents. Security level 0 lets small keys, SHA-1 and old versions through.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  // With SSL_VERIFY_NONE libssl still runs X509_verify_cert on the served chain (against
+  // this context's empty store) and ignores the result; chain analysis verifies against
+  // the real store afterwards. Skipping it saves about 1% of a basic-depth endpoint.
+  SSL_CTX_set_cert_verify_callback(
+      ctx.get(), [](X509_STORE_CTX*, void*) { return 1; }, nullptr);
   SSL_CTX_set_security_level(ctx.get(), 0);
   SSL_CTX_set_min_proto_version(ctx.get(), min_version);
   SSL_CTX_set_max_proto_version(ctx.get(), max_version);
@@ -46,10 +51,14 @@ SslCtxPtr make_context(int min_version, int max_version, const char* ciphers, bo
 
 SSL_CTX* ClientContexts::up_to(int max_version) const {
   switch (max_version) {
-    case TLS1_VERSION: return tls10.get();
-    case TLS1_1_VERSION: return tls11.get();
-    case TLS1_2_VERSION: return tls12.get();
-    default: return nullptr;
+    case TLS1_VERSION:
+      return tls10.get();
+    case TLS1_1_VERSION:
+      return tls11.get();
+    case TLS1_2_VERSION:
+      return tls12.get();
+    default:
+      return nullptr;
   }
 }
 
@@ -57,7 +66,8 @@ std::unique_ptr<ClientContexts> make_client_contexts(std::string* error) {
   auto contexts = std::make_unique<ClientContexts>();
   // What a current client offers for TLS 1.2: forward-secret AEAD first, then the CBC and
   // static-RSA suites old servers still need.
-  contexts->modern = make_context(TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
+  contexts->modern =
+      make_context(TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
   const char* everything = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
   contexts->tls10 = make_context(TLS1_VERSION, TLS1_VERSION, everything, false, error);
   contexts->tls11 = make_context(TLS1_VERSION, TLS1_1_VERSION, everything, false, error);
