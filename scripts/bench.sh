@@ -20,7 +20,9 @@
 #    peak RSS per connection and how close each endpoint closed to its 3 s deadline;
 #  - DNS: DNS_NAMES names on nsd, tlsfleet's lookups/s against dnsperf's queries/s on the
 #    same server: names on a closed port (a lookup and a refused connect each), and names
-#    the zone does not hold (a lookup and an NXDOMAIN record each).
+#    the zone does not hold (a lookup and an NXDOMAIN record each); beside them the bare
+#    c-ares loop bench/dns_baseline over the same two lists, which shows what c-ares alone
+#    costs.
 # nsd, dnsperf and nmap are installed when missing (NO_INSTALL=1 skips that; the rows that
 # need them are then skipped). Every step is bounded in count and time; every process the
 # script starts is stopped when it exits. Knobs (environment): SWEEP=8192 REPEAT=3
@@ -81,7 +83,7 @@ install_tools() {
 build() {
   log "building into $BUILD_DIR"
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTLSFLEET_TESTS=OFF >&2
-  local targets=(tlsfleet baseline_client) f
+  local targets=(tlsfleet baseline_client dns_baseline) f
   for f in bench/*_bench.cpp; do targets+=("$(basename "$f" .cpp)"); done
   cmake --build "$BUILD_DIR" --parallel "${JOBS:-2}" --target "${targets[@]}" >&2
 }
@@ -101,6 +103,7 @@ fi
 
 BIN=$ROOT/$BUILD_DIR/tlsfleet
 BASELINE=$ROOT/$BUILD_DIR/bench/baseline_client
+DNS_BASELINE=$ROOT/$BUILD_DIR/bench/dns_baseline
 [ -x "$BIN" ] && [ -x "$BASELINE" ] || die "build first: $BIN or $BASELINE missing"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/tlsfleet-bench.XXXXXX")
@@ -602,6 +605,26 @@ EOF
       DNSPERF_NOTE="dnsperf -T $threads -c $threads -q 1000: $(calc "$qps" .0f) queries/s, $lost lost"
     fi
   done
+  row "DNS, $DNS_NAMES names on nsd" "dnsperf (best)" "$(calc "$best" ,.0f)" "$best_cpu" "—" "—" \
+    "—" "1.00"
+  # The bare c-ares loop: c-ares alone, 1,000 lookups in flight, over both lists.
+  local list
+  for list in names nx-names; do
+    if [ -x "$DNS_BASELINE" ] && timeout 120 "$DNS_BASELINE" -f "$d/$list.txt" -s 127.0.0.53 \
+      -c 1000 -T 2 -m 100 >"$W/runs/dns-bare-$list.json" 2>"$W/runs/dns-bare-$list.err"; then
+      local j=$W/runs/dns-bare-$list.json what="A records"
+      [ $list = nx-names ] && what="NXDOMAIN"
+      row "DNS, $DNS_NAMES names on nsd" "bare c-ares loop (bench/dns_baseline), $what" \
+        "$(calc "$(json_field "$j" lookups_per_s)" ,.0f)" \
+        "$(calc "$(json_field "$j" cpu_us_per_lookup) / 1000" .4f)" \
+        "$(calc "$(json_field "$j" max_rss_kib) / 1024" .1f) MiB" "—" "—" \
+        "$(calc "$(json_field "$j" lookups_per_s) / max($best, 1)" .2f)"
+      [ "$(json_field "$j" lookups)" = "$DNS_NAMES" ] && [ "$(json_field "$j" timed_out)" = 0 ] ||
+        note "bare c-ares loop ($list): $(cat "$j")"
+    else
+      note "bare c-ares loop ($list) failed: $(tail -1 "$W/runs/dns-bare-$list.err" 2>/dev/null)"
+    fi
+  done
   local c=$DNS_IN_FLIGHT kind file label
   for kind in zone nx; do
     file=$d/names.txt
@@ -617,8 +640,6 @@ EOF
     read -r wall user sys rss <"$W/runs/dns-$kind.time"
     read -r looked med statuses <<<"$(dns_stats "$W/runs/dns-$kind.ndjson")"
     lps=$(calc "$looked / $wall" .0f)
-    [ $kind = zone ] && row "DNS, $DNS_NAMES names on nsd" "dnsperf (best)" "$(calc "$best" ,.0f)" \
-      "$best_cpu" "—" "—" "—" "1.00"
     row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: $label" "$(calc "$lps" ,.0f)" \
       "$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)" "$(calc "$rss / 1024" .1f) MiB" \
       "—" "—" "**$(calc "$lps / max($best, 1)" .2f)**"
