@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -84,6 +85,10 @@ class Sha256 {
 
 // Hashes a file's contents as one field; false and *error when it cannot be read.
 bool hash_file(Sha256& sha, const std::string& path, std::string* error) {
+  // A pipe or FIFO (-i <(generator)) is read once, by the scan: like stdin, it is known
+  // by its name only.
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return true;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *error = "cannot read '" + path + "' to fingerprint the scan";

@@ -1,6 +1,13 @@
 #include "scanner/plan.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <iostream>
+
+#include "scanner/input_stream.h"
 
 namespace tlsfleet::scanner {
 
@@ -22,21 +29,77 @@ std::unique_ptr<Plan> Plan::create(PlanInput input, std::string* error) {
   std::unique_ptr<Plan> plan(new Plan(std::move(input)));
   bool stdin_used = false;
   for (const std::string& path : plan->input_.files) {
+    std::unique_ptr<std::istream> file;
     if (path == "-") {
       if (stdin_used) continue;
       stdin_used = true;
-      plan->streams_.push_back(&std::cin);
-      continue;
-    }
-    auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
-    if (!*file) {
-      *error = "cannot open input file '" + path + "'";
-      return nullptr;
+      file = std::make_unique<InputStream>(STDIN_FILENO, false, &plan->stop_);
+    } else {
+      struct stat st {};
+      if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        // A pipe or FIFO (say -i <(generator)): read it the way stdin is read.
+        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+          *error = "cannot open input file '" + path + "': " + std::strerror(errno);
+          return nullptr;
+        }
+        file = std::make_unique<InputStream>(fd, true, &plan->stop_);
+      } else {
+        file = std::make_unique<std::ifstream>(path, std::ios::binary);
+        if (!*file) {
+          *error = "cannot open input file '" + path + "'";
+          return nullptr;
+        }
+      }
     }
     plan->streams_.push_back(file.get());
     plan->files_.push_back(std::move(file));
   }
   return plan;
+}
+
+Plan::~Plan() { stop(); }
+
+void Plan::read_ahead(std::function<void()> ready, size_t capacity) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (capacity_ != 0 || stop_) return;
+  ready_ = std::move(ready);
+  capacity_ = capacity > 0 ? capacity : 1;
+  reader_thread_ = std::thread([this] { read_loop(); });
+}
+
+void Plan::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    exhausted_ = true;
+  }
+  room_.notify_all();
+  if (reader_thread_.joinable()) reader_thread_.join();
+}
+
+void Plan::read_loop() {
+  std::lock_guard<std::mutex> input_lock(input_mutex_);
+  while (true) {
+    PlannedItem item;
+    bool got = next_item(item);
+    bool notify = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      // Stopped while reading: what was read is not handed out, and the end it may have
+      // seen is not the input's.
+      if (stop_) return;
+      room_.wait(lock, [this] { return queue_.size() < capacity_ || stop_; });
+      if (stop_) return;
+      if (got) queue_.push_back(std::move(item));
+      queued_cursor_ = next_position_;
+      if (!got) reader_done_ = true;
+      notify = starving_;
+      starving_ = false;
+    }
+    if (notify && ready_) ready_();
+    if (!got) return;
+  }
 }
 
 std::vector<uint16_t> Plan::ports_for(const net::Target& t) const {
@@ -50,8 +113,8 @@ bool Plan::load_next_target(net::Target& out) {
       size_t index = next_argument_++;
       auto parsed = net::parse_target(input_.arguments[index]);
       if (auto* reason = std::get_if<std::string>(&parsed)) {
-        std::cerr << "tlsfleet: target argument " << index + 1 << " '"
-                  << input_.arguments[index] << "' skipped: " << *reason << "\n";
+        std::cerr << "tlsfleet: target argument " << index + 1 << " '" << input_.arguments[index]
+                  << "' skipped: " << *reason << "\n";
         ++bad_targets_;
         continue;
       }
@@ -66,6 +129,7 @@ bool Plan::load_next_target(net::Target& out) {
           *streams_[index], [this, name](size_t line, const std::string& reason) {
             std::cerr << "tlsfleet: " << (name == "-" ? "stdin" : name) << ":" << line
                       << ": skipped: " << reason << "\n";
+            std::lock_guard<std::mutex> lock(mutex_);
             ++bad_targets_;
           });
     }
@@ -74,30 +138,55 @@ bool Plan::load_next_target(net::Target& out) {
       return true;
     }
     reader_.reset();
+    std::istream* ended = streams_[next_stream_ - 1];
+    if (auto* polled = dynamic_cast<InputStream*>(ended);
+        polled && !polled->buffer().error().empty()) {
+      const std::string& name = input_.files[next_stream_ - 1];
+      std::cerr << "tlsfleet: " << (name == "-" ? "stdin" : name)
+                << ": read error: " << polled->buffer().error()
+                << "; the rest of this input is not scanned\n";
+    }
   }
+}
+
+bool Plan::input_would_block() {
+  if (next_argument_ < input_.arguments.size()) return false;
+  size_t index = reader_ ? next_stream_ - 1 : next_stream_;
+  if (index >= streams_.size()) return false;
+  auto* polled = dynamic_cast<InputStream*>(streams_[index]);
+  return polled && polled->buffer().would_block();
 }
 
 void Plan::fill_window() {
   const size_t limit = input_.shuffle ? kWindow : 1;
   while (window_.size() < limit && !input_done_) {
+    // Slow input (a generator on stdin): walk the targets already read rather than wait
+    // for a full window. Not with checkpoints, whose positions need the same order each
+    // run.
+    if (!window_.empty() && !input_.ledger && !input_.resume && input_would_block()) return;
     Stream s;
     if (!load_next_target(s.target)) {
       input_done_ = true;
       return;
     }
-    ++valid_targets_;
     uint64_t ordinal = targets_read_++;
     s.ports = ports_for(s.target);
+    net::u128 endpoints;
     if (s.target.kind == net::TargetKind::kName) {
       s.size = s.ports.empty() ? 0 : 1;
-      counted_ += s.ports.size();
+      endpoints = s.ports.size();
     } else {
       s.size = candidates(s.target.range.size(), s.ports.size());
-      counted_ += s.size;
+      endpoints = s.size;
       // Each target its own order: the same seed must not walk equal-sized ranges in step.
       if (input_.shuffle && s.size > 1) {
         s.order.emplace(s.size, net::mix64(input_.seed) ^ net::mix64(~ordinal));
       }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++valid_targets_;
+      counted_ += endpoints;
     }
     if (s.size > 0) window_.push_back(std::move(s));
   }
@@ -146,32 +235,55 @@ bool Plan::next_item(PlannedItem& out) {
     if (!keep) continue;
     if (input_.resume && input_.resume->finished(position)) continue;
     out.position = position;
-    if (const auto* lookup = std::get_if<LookupSpec>(&out.item)) {
-      handed_out_ += lookup->ports.size();
-    } else {
-      ++handed_out_;
-    }
+    const auto* lookup = std::get_if<LookupSpec>(&out.item);
+    std::lock_guard<std::mutex> lock(mutex_);
+    handed_out_ += lookup ? lookup->ports.size() : 1;
     return true;
   }
 }
 
 bool Plan::next_batch(std::vector<PlannedItem>& out, size_t max) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (exhausted_) return false;
   std::vector<Position> positions;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (exhausted_) return false;
+    if (capacity_ != 0) {
+      size_t before = out.size();
+      while (out.size() - before < max && !queue_.empty()) {
+        positions.push_back(queue_.front().position);
+        out.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (queue_.empty() && reader_done_) exhausted_ = true;
+      if (out.size() == before && !exhausted_) starving_ = true;
+      // Under the lock the reader queues with, so no checkpoint can see the cursor moved
+      // past positions that are not yet known to be pending.
+      Position cursor = queue_.empty() ? queued_cursor_ : queue_.front().position;
+      if (input_.ledger) input_.ledger->issued(positions, cursor, exhausted_);
+      bool more = out.size() > before || !exhausted_;
+      lock.unlock();
+      room_.notify_one();
+      return more;
+    }
+  }
+  std::lock_guard<std::mutex> input_lock(input_mutex_);
+  size_t before = out.size();
+  bool ended = false;
   for (size_t i = 0; i < max; ++i) {
     PlannedItem item;
     if (!next_item(item)) {
-      exhausted_ = true;
+      ended = true;
       break;
     }
     positions.push_back(item.position);
     out.push_back(std::move(item));
   }
-  // Under the plan's lock, so no checkpoint can see the cursor moved past positions that
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (ended || stop_) exhausted_ = true;
+  // Under the input lock, so no checkpoint can see the cursor moved past positions that
   // are not yet known to be pending.
   if (input_.ledger) input_.ledger->issued(positions, next_position_, exhausted_);
-  return !out.empty() || !exhausted_;
+  return out.size() > before || !exhausted_;
 }
 
 bool Plan::next_batch(std::vector<WorkItem>& out, size_t max) {

@@ -15,15 +15,24 @@
 // excluded addresses, other shards' endpoints and candidates a resumed run already
 // finished are skipped, but still use up their position. Positions therefore depend only
 // on the input and the seed, which is what makes checkpoints (scanner/checkpoint.h) hold.
+//
+// Reading ahead. By default next_batch reads the input itself. After read_ahead() a
+// thread of the plan's own reads the input into a bounded queue and next_batch only takes
+// what is ready: a slow producer on stdin (a generator, a pipe from another tool) never
+// holds up the event loops that call it, nor the records of the endpoints already taken.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "net/exclusion_set.h"
@@ -63,9 +72,26 @@ class Plan {
   // Opens every input file up front, so a missing file is a usage error before any scan.
   // Returns nullptr and sets *error on failure.
   static std::unique_ptr<Plan> create(PlanInput input, std::string* error);
+  ~Plan();
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
 
-  // Appends up to max items; returns false when the plan is exhausted. Thread-safe. The
-  // ledger (if any) learns of the positions handed out before this returns.
+  // Items the read-ahead queue holds at most.
+  static constexpr size_t kReadAhead = 4096;
+
+  // Starts the reading thread (see "Reading ahead"). ready is called on that thread when
+  // items (or the end of the plan) arrive after a next_batch that found nothing, so a
+  // caller that got nothing knows when to ask again. Call at most once, before any
+  // next_batch.
+  void read_ahead(std::function<void()> ready, size_t capacity = kReadAhead);
+  // Stops the reading thread (within PollingFdBuf::kPollMs when it waits for input) and
+  // waits for it. Nothing more is handed out afterwards. Idempotent; the destructor calls
+  // it. Call it before anything PlanInput points to goes away.
+  void stop();
+
+  // Appends up to max items. Returns false when the plan is exhausted: true with nothing
+  // appended means none is ready yet (only after read_ahead). Thread-safe. The ledger (if
+  // any) learns of the positions handed out before this returns.
   bool next_batch(std::vector<PlannedItem>& out, size_t max);
   // The same without positions.
   bool next_batch(std::vector<WorkItem>& out, size_t max);
@@ -92,15 +118,20 @@ class Plan {
   };
 
   explicit Plan(PlanInput input) : input_(std::move(input)) {}
+  void read_loop();
   bool load_next_target(net::Target& out);  // false at end of input
   void fill_window();
+  bool input_would_block();  // the next target would wait for a pipe or terminal
   // Takes the front stream's next candidate; false when it is filtered out.
   bool take_candidate(Stream& s, WorkItem& out) const;
   bool next_item(PlannedItem& out);
   std::vector<uint16_t> ports_for(const net::Target& t) const;
 
+  // The input side: whoever reads (next_batch without read-ahead, else the reading
+  // thread) holds input_mutex_.
+  std::mutex input_mutex_;
   PlanInput input_;
-  std::vector<std::unique_ptr<std::ifstream>> files_;
+  std::vector<std::unique_ptr<std::istream>> files_;
   std::vector<std::istream*> streams_;
   size_t next_argument_ = 0;
   size_t next_stream_ = 0;
@@ -111,7 +142,17 @@ class Plan {
   uint64_t targets_read_ = 0;  // keys each target's permutation
   Position next_position_ = 0;
 
+  // The rest is behind mutex_: counts, the read-ahead queue, what was handed out.
   mutable std::mutex mutex_;
+  std::condition_variable room_;  // the queue has room again, or stop
+  std::thread reader_thread_;
+  std::function<void()> ready_;
+  size_t capacity_ = 0;  // 0: no read-ahead
+  std::deque<PlannedItem> queue_;
+  Position queued_cursor_ = 0;  // every position below was queued or skipped
+  bool reader_done_ = false;    // the reading thread met the end of the input
+  bool starving_ = false;       // a next_batch found nothing: call ready_ on arrival
+  std::atomic<bool> stop_{false};
   net::u128 counted_ = 0;
   net::u128 handed_out_ = 0;
   bool exhausted_ = false;

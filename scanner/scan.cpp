@@ -148,7 +148,8 @@ void print_summary(Control& c, const std::vector<std::unique_ptr<Worker>>& worke
   bool any_finding = false;
   for (int i = 4; i >= 0; --i) {
     if (findings[static_cast<size_t>(i)] == 0) continue;
-    line << " " << severity_name(i) << " " << output::format_count(findings[static_cast<size_t>(i)]);
+    line << " " << severity_name(i) << " "
+         << output::format_count(findings[static_cast<size_t>(i)]);
     any_finding = true;
   }
   if (!any_finding) line << " none";
@@ -238,7 +239,8 @@ int run_scan(ScanOptions options) {
   if (opt.rate > 0) shared.rate_limiter = std::make_unique<net::RateLimiter>(opt.rate);
 
   opt.concurrency = fit_concurrency_to_descriptors(opt.concurrency);
-  int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
+  int threads =
+      opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (threads < 1) threads = 1;
   if (threads > opt.concurrency) threads = opt.concurrency;
 
@@ -259,6 +261,12 @@ int run_scan(ScanOptions options) {
     workers.push_back(
         std::make_unique<Worker>(shared, share, &politeness, resume ? &resume->ledger() : nullptr));
   }
+
+  // Input is read on a thread of its own from here on; workers that found nothing ready
+  // are woken when more arrives (see Plan, "Reading ahead").
+  shared.plan->read_ahead([&workers] {
+    for (auto& w : workers) w->wake();
+  });
 
   Control control;
   control.shared = &shared;
@@ -293,6 +301,8 @@ int run_scan(ScanOptions options) {
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   for (auto& t : pool) t.join();
+  // Before the workers, the resume session and the exclusions it reads go away.
+  shared.plan->stop();
   uv_loop_close(&loop);
   if (control.show_progress) std::cerr << "\r\033[K";
 

@@ -20,17 +20,26 @@ constexpr size_t kOutputFlushBytes = 64 * 1024;
 constexpr size_t kWaitingSpare = 256;
 // How often endpoints held back by an address busy in another worker look again.
 constexpr uint64_t kBlockedPollMs = 20;
+// Endpoints started per loop turn at most: starting a whole --concurrency share at once
+// (thousands of connects, then thousands of ClientHellos) would keep the loop from the
+// deadline timers and the replies of endpoints already running. The rest start on the
+// next turns, which poll for I/O without waiting in between.
+constexpr size_t kLaunchesPerTurn = 64;
 
 ErrorKind dns_error_kind(net::DnsError error) {
   switch (error) {
     case net::DnsError::kNxdomain:
-    case net::DnsError::kBadName: return ErrorKind::kNxdomain;
-    case net::DnsError::kNoAddress: return ErrorKind::kNoAddress;
-    case net::DnsError::kTimeout: return ErrorKind::kDnsTimeout;
+    case net::DnsError::kBadName:
+      return ErrorKind::kNxdomain;
+    case net::DnsError::kNoAddress:
+      return ErrorKind::kNoAddress;
+    case net::DnsError::kTimeout:
+      return ErrorKind::kDnsTimeout;
     case net::DnsError::kServfail:
     case net::DnsError::kRefused:
     case net::DnsError::kOther:
-    case net::DnsError::kNone: return ErrorKind::kServfail;
+    case net::DnsError::kNone:
+      return ErrorKind::kServfail;
   }
   return ErrorKind::kServfail;
 }
@@ -67,8 +76,7 @@ Worker::Worker(SharedScan& shared, int concurrency, Politeness* politeness, Prog
     : shared_(shared),
       concurrency_(concurrency > 0 ? concurrency : 1),
       politeness_(politeness),
-      ledger_(ledger),
-      waiting_limit_(static_cast<size_t>(concurrency_) + kWaitingSpare) {
+      ledger_(ledger) {
   uv_loop_init(&loop_);
   uv_check_init(&loop_, &check_);
   check_.data = this;
@@ -76,6 +84,8 @@ Worker::Worker(SharedScan& shared, int concurrency, Politeness* politeness, Prog
   wake_.data = this;
   uv_timer_init(&loop_, &pump_timer_);
   pump_timer_.data = this;
+  uv_idle_init(&loop_, &next_turn_);
+  next_turn_.data = this;
 }
 
 Worker::~Worker() {
@@ -130,7 +140,13 @@ void Worker::pump() {
 
 bool Worker::take_work() {
   bool took = false;
-  while (active() < static_cast<size_t>(concurrency_) && waiting_.size() < waiting_limit_) {
+  while (active() < static_cast<size_t>(concurrency_)) {
+    // Work a worker holds and cannot start waits while another worker may idle: take no
+    // more than the free slots, and kWaitingSpare more only while politeness holds some
+    // back (to find endpoints whose address is free).
+    size_t free_slots = static_cast<size_t>(concurrency_) - active();
+    size_t limit = held_back_ ? free_slots + kWaitingSpare : free_slots;
+    if (waiting_.size() >= limit) break;
     if (batch_next_ >= batch_.size()) {
       batch_.clear();
       batch_next_ = 0;
@@ -162,6 +178,10 @@ bool Worker::launch_waiting() {
   uint64_t retry_at = UINT64_MAX;
   for (auto it = waiting_.begin();
        it != waiting_.end() && active() < static_cast<size_t>(concurrency_);) {
+    if (launched_this_turn_ >= kLaunchesPerTurn) {
+      uv_idle_start(&next_turn_, &Worker::on_next_turn);
+      return false;
+    }
     if (politeness_) {
       Politeness::Decision d = politeness_->try_acquire(it->spec.ip, now);
       if (!d.granted) {
@@ -177,8 +197,10 @@ bool Worker::launch_waiting() {
     }
     Waiting waiting = std::move(*it);
     it = waiting_.erase(it);
+    ++launched_this_turn_;
     launch(std::move(waiting));
   }
+  held_back_ = blocked;
   if (blocked) {
     // A backoff ends at a known time; a busy address is freed by whichever worker runs
     // its endpoint, which may be another one: look again shortly.
@@ -394,6 +416,7 @@ void Worker::maybe_finish() {
   if (resolver_) resolver_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&pump_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&next_turn_), nullptr);
   std::lock_guard<std::mutex> lock(wake_mutex_);
   wake_open_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
@@ -401,12 +424,19 @@ void Worker::maybe_finish() {
 
 void Worker::on_check(uv_check_t* check) {
   auto* self = static_cast<Worker*>(check->data);
+  self->launched_this_turn_ = 0;
   self->reap();
   self->flush_output();
 }
 
 void Worker::on_async(uv_async_t* async) {
   auto* self = static_cast<Worker*>(async->data);
+  self->pump();
+}
+
+void Worker::on_next_turn(uv_idle_t* idle) {
+  auto* self = static_cast<Worker*>(idle->data);
+  uv_idle_stop(idle);
   self->pump();
 }
 

@@ -93,6 +93,7 @@ class Worker : public JobHost {
   static void on_check(uv_check_t* check);
   static void on_async(uv_async_t* async);
   static void on_pump_timer(uv_timer_t* timer);
+  static void on_next_turn(uv_idle_t* idle);
 
   SharedScan& shared_;
   int concurrency_;
@@ -102,10 +103,12 @@ class Worker : public JobHost {
   uv_check_t check_;
   uv_async_t wake_;
   uv_timer_t pump_timer_;
+  uv_idle_t next_turn_;  // started when a turn's launches ran out: pump again next turn
+  size_t launched_this_turn_ = 0;
+  bool held_back_ = false;  // politeness held back some of waiting_ on the last pass
   std::unique_ptr<net::Resolver> resolver_;
 
   std::list<Waiting> waiting_;  // endpoints waiting for a slot (from DNS or the plan)
-  size_t waiting_limit_;        // no more work is taken from the plan past this
   std::vector<PlannedItem> batch_;
   size_t batch_next_ = 0;
   bool plan_exhausted_ = false;

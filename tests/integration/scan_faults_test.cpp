@@ -243,7 +243,7 @@ TEST(ScanFaults, EmptyInputFileIsAnInputErrorExit2) {
 // the plan's batch of 64, so the first endpoint is not even started until 63 more lines
 // or EOF arrive (and endpoints in flight stall while it waits). Disabled until the plan
 // reads input off the loop thread; run with --gtest_also_run_disabled_tests.
-TEST(ScanFaults, DISABLED_SlowStdinDoesNotHoldBackFinishedRecords) {
+TEST(ScanFaults, SlowStdinDoesNotHoldBackFinishedRecords) {
   const Fleet& f = fleet();
   std::vector<std::string> args = {
       tlsfleet_binary(), "scan", "--no-progress", "--timeout", "1", "-p", f.port(), "-i", "-"};

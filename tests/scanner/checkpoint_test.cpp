@@ -136,5 +136,23 @@ TEST(Checkpoint, FingerprintFollowsWhatDecidesThePlanOnly) {
   EXPECT_NE(error.find(path), std::string::npos) << error;
 }
 
+// A pipe (-i <(generator)) is known by its name: fingerprinting must not read it, or the
+// scan would find it drained.
+TEST(ScanFingerprint, PipeInputIsNotReadToFingerprintIt) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const std::string text = "10.0.0.1\n";
+  ASSERT_EQ(write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fds[1]);
+  ScanOptions o;
+  o.input_files = {"/dev/fd/" + std::to_string(fds[0])};
+  std::string error;
+  EXPECT_TRUE(scan_fingerprint(o, &error)) << error;
+  char buffer[64];
+  ssize_t n = read(fds[0], buffer, sizeof buffer);
+  close(fds[0]);
+  EXPECT_EQ(std::string(buffer, n > 0 ? static_cast<size_t>(n) : 0), text);
+}
+
 }  // namespace
 }  // namespace tlsfleet::scanner
