@@ -284,7 +284,10 @@ void Differ::compare_findings(const CompactEndpoint& e, const EndpointSummary& n
 void Differ::compare_versions(const CompactEndpoint& e, const EndpointSummary& now) {
   if (!e.has(CompactEndpoint::kHasProtocols) || !now.has_protocols) return;
   const uint32_t* protocols = old_.protocols(e);
-  for (const auto& [version, accepted] : now.protocols) {
+  for (const auto& protocol : now.protocols) {
+    // Named copies, not structured bindings: lambdas below capture them (clang 14).
+    const std::string& version = protocol.first;
+    const bool accepted = protocol.second;
     const std::optional<uint32_t> id = old_.pool().find(version);
     if (!id) continue;  // OLD never probed this version
     for (uint16_t i = 0; i < e.n_protocols; ++i) {

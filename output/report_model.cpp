@@ -22,7 +22,9 @@ std::vector<Count> ordered(const std::map<std::string, uint64_t>& counts,
     if (auto it = counts.find(label); it != counts.end()) out.emplace_back(*it);
   }
   std::vector<Count> rest;
-  for (const auto& [label, n] : counts) {
+  for (const auto& count : counts) {
+    const std::string& label = count.first;  // captured below: no structured binding (clang 14)
+    const uint64_t n = count.second;
     if (std::find_if(order.begin(), order.end(), [&](const char* l) { return label == l; }) ==
         order.end()) {
       rest.emplace_back(label, n);
