@@ -6,6 +6,7 @@
 
 #include "output/json_writer.h"
 #include "output/native_record.h"
+#include "output/record_fields.h"
 #include "output/schema_names.h"
 #include "output/time_format.h"
 
@@ -74,12 +75,6 @@ std::vector<std::string> dn_values(std::string_view dn, std::string_view type) {
   return values;
 }
 
-void write_strings(JsonWriter& w, const std::vector<std::string>& values) {
-  w.begin_array();
-  for (const std::string& value : values) w.string(value);
-  w.end_array();
-}
-
 void write_optional_string(JsonWriter& w, std::string_view key,
                            const std::optional<std::string>& value) {
   if (!value) return;
@@ -98,7 +93,7 @@ void write_x509_name(JsonWriter& w, std::string_view key, const std::string& dn)
     std::vector<std::string> values = dn_values(dn, attribute);
     if (values.empty()) continue;
     w.key(field);
-    write_strings(w, values);
+    write_string_array(w, values);
   }
   w.end_object();
 }
@@ -171,11 +166,11 @@ void write_related(JsonWriter& w, const scanner::EndpointResult& r) {
   w.begin_object();
   if (r.ip) {
     w.key("ip");
-    write_strings(w, {*r.ip});
+    write_string_array(w, {*r.ip});
   }
   if (!hosts.empty()) {
     w.key("hosts");
-    write_strings(w, hosts);
+    write_string_array(w, hosts);
   }
   w.end_object();
 }
@@ -184,7 +179,7 @@ void write_x509(JsonWriter& w, const tls::CertInfo& cert) {
   w.key("x509");
   w.begin_object();
   w.key("alternative_names");
-  write_strings(w, cert.san);
+  write_string_array(w, cert.san);
   write_x509_name(w, "issuer", cert.issuer);
   w.key("not_after");
   w.string(cert.not_after);
@@ -291,55 +286,7 @@ void write_tlsfleet(JsonWriter& w, const scanner::EndpointResult& r) {
     const scanner::TlsInfo& t = *r.tls;
     w.key("tls");
     w.begin_object();
-    if (t.protocols) {
-      w.key("protocols");
-      w.begin_object();
-      for (const auto& [version, accepted] : *t.protocols) {
-        w.key(version);
-        w.boolean(accepted);
-      }
-      w.end_object();
-    }
-    if (t.ciphers) {
-      w.key("ciphers");
-      w.begin_object();
-      for (const auto& [version, suites] : *t.ciphers) {
-        w.key(version);
-        write_strings(w, suites);
-      }
-      w.end_object();
-    }
-    if (t.server_preference) {
-      w.key("server_preference");
-      w.boolean(*t.server_preference);
-    }
-    if (t.groups) {
-      w.key("groups");
-      write_strings(w, *t.groups);
-    }
-    if (t.resumption) {
-      w.key("resumption");
-      w.begin_object();
-      w.key("session_id");
-      w.boolean(t.resumption->session_id);
-      w.key("ticket");
-      w.boolean(t.resumption->ticket);
-      w.end_object();
-    }
-    w.key("ocsp_stapled");
-    w.boolean(t.ocsp_stapled);
-    if (t.sni_required) {
-      w.key("sni_required");
-      w.boolean(*t.sni_required);
-    }
-    if (t.default_cert_sha256 || t.default_cert_probed) {
-      w.key("default_cert_sha256");
-      w.string_or_null(t.default_cert_sha256);
-    }
-    if (t.default_cert_covers_name) {
-      w.key("default_cert_hostname_match");
-      w.boolean(*t.default_cert_covers_name);
-    }
+    write_probe_fields(w, t);
     w.end_object();
   }
   if (r.cert) {
@@ -356,20 +303,7 @@ void write_tlsfleet(JsonWriter& w, const scanner::EndpointResult& r) {
     w.key("chain");
     w.begin_object();
     w.key("served");
-    w.begin_array();
-    for (const tls::ServedCert& served : c.served) {
-      w.begin_object();
-      w.key("subject");
-      w.string(served.subject);
-      w.key("issuer");
-      w.string(served.issuer);
-      w.key("sha256");
-      w.string(served.sha256);
-      w.key("not_after");
-      w.string(served.not_after);
-      w.end_object();
-    }
-    w.end_array();
+    write_served_chain(w, c.served);
     w.key("trusted");
     w.boolean(c.trusted);
     write_optional_string(w, "verify_error", c.verify_error);
@@ -384,22 +318,7 @@ void write_tlsfleet(JsonWriter& w, const scanner::EndpointResult& r) {
     w.end_object();
   }
   w.key("findings");
-  w.begin_array();
-  for (const scanner::Finding& f : r.findings) {
-    w.begin_object();
-    w.key("id");
-    w.string(f.id);
-    w.key("severity");
-    w.string(severity_text(f.severity));
-    w.key("cause");
-    w.string(f.cause);
-    w.key("detail");
-    w.string(f.detail);
-    w.key("fix");
-    w.string(f.fix);
-    w.end_object();
-  }
-  w.end_array();
+  write_findings(w, r.findings);
   w.end_object();
 }
 
