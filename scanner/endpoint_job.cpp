@@ -75,6 +75,22 @@ tls::SslSessionPtr share(SSL_SESSION* session) {
   return tls::SslSessionPtr(session);
 }
 
+// A certificate's SHA-256 from its DER encoding, as analyze_cert writes it (lower-case
+// hex), without parsing it.
+std::string sha256_hex(const std::string& der) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(der.data(), der.size(), digest, &len, EVP_sha256(), nullptr) != 1) return {};
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * len);
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
 bool has_session_id(SSL_SESSION* session) {
   unsigned int length = 0;
   return session && SSL_SESSION_get_id(session, &length) && length > 0;
@@ -192,6 +208,16 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
       raw_ = raw.get();
       return raw;
     }
+  }
+  switch (probe_.reach) {
+    case ProbeReach::kServerHello:
+      client->set_stop_point(tls::StopPoint::kServerHello);
+      break;
+    case ProbeReach::kCertificate:
+      client->set_stop_point(tls::StopPoint::kCertificate);
+      break;
+    case ProbeReach::kFinished:
+      break;
   }
   client_ = client.get();
   return client;
@@ -335,6 +361,13 @@ void EndpointJob::raw_probe_done() {
 
 void EndpointJob::probe_succeeded() {
   SSL* ssl = client_->ssl();
+  bool finished = client_->stopped_at() == tls::StopPoint::kFinished;
+  if (client_->stopped_at() == tls::StopPoint::kServerHello &&
+      plan_.completes_after_hello(has_session_id(SSL_get_session(ssl)))) {
+    // This version probe is the one to supply the certificate or a session ID after all.
+    session_progress(client_->proceed());
+    return;
+  }
   ProbeOutcome outcome;
   outcome.connected = true;
   outcome.handshake_ok = true;
@@ -364,13 +397,16 @@ void EndpointJob::probe_succeeded() {
     case ProbeKind::kSessionIdSource:
       // A server that refuses the modern hello but speaks an older version still gets
       // its certificate and chain reported, from this handshake.
-      if (!result_.tls) main_succeeded(outcome);
+      if (!result_.tls && finished) main_succeeded(outcome);
       if (outcome.has_session_id && !session_id_session_) {
         session_id_session_ = share(client_->session());
       }
       break;
     case ProbeKind::kNoSni:
-      no_sni_succeeded();
+      if (!no_sni_succeeded()) {
+        probe_failed(ErrorKind::kProtocolError, "the default certificate does not parse");
+        return;
+      }
       break;
     case ProbeKind::kResumeTicket:
       ticket_resumed_ = client_->reused();
@@ -382,10 +418,13 @@ void EndpointJob::probe_succeeded() {
     case ProbeKind::kSsl2Hello:
       break;
   }
-  // Say goodbye properly; the bytes go out with the close.
-  ERR_clear_error();
-  SSL_shutdown(ssl);
-  send_pending();
+  // Say goodbye properly; the bytes go out with the close. A handshake stopped early is
+  // simply dropped, as the hand-built hellos are.
+  if (finished) {
+    ERR_clear_error();
+    SSL_shutdown(ssl);
+    send_pending();
+  }
   probe_finished(outcome);
 }
 
@@ -402,7 +441,12 @@ void EndpointJob::main_succeeded(ProbeOutcome& outcome) {
   result_.tls = std::move(info);
 
   int64_t now = now_unix_ms() / 1000;
-  if (X509* leaf = SSL_get0_peer_certificate(ssl)) result_.cert = tls::analyze_cert(leaf, now);
+  if (X509* leaf = SSL_get0_peer_certificate(ssl)) {
+    result_.cert = tls::analyze_cert(leaf, now);
+    // For the no-SNI probe, which is spared the parsing when it gets the same leaf.
+    if (spec_.sni && host_.options().depth != Depth::kBasic)
+      main_leaf_covers_sni_ = covers_sni(leaf);
+  }
   if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl); chain && sk_X509_num(chain) > 0) {
     std::optional<std::string> name = spec_.sni ? spec_.sni : spec_.host;
     std::optional<std::string> ip;
@@ -420,18 +464,32 @@ void EndpointJob::main_succeeded(ProbeOutcome& outcome) {
   if (outcome.has_session_id) session_id_session_ = share(client_->session());
 }
 
-void EndpointJob::no_sni_succeeded() {
-  if (!result_.tls) return;
+bool EndpointJob::no_sni_succeeded() {
+  if (!result_.tls) return true;
+  std::string der = client_->peer_leaf_der();
+  std::optional<bool> covers_name;
+  if (!der.empty()) {
+    std::string sha256 = sha256_hex(der);
+    if (spec_.sni) {
+      if (result_.cert && sha256 == result_.cert->sha256 && main_leaf_covers_sni_) {
+        // The main handshake's own leaf, already matched against the name.
+        covers_name = *main_leaf_covers_sni_;
+      } else if (X509* leaf = client_->peer_leaf()) {
+        covers_name = covers_sni(leaf);
+      } else {
+        return false;  // a certificate OpenSSL could not have parsed either
+      }
+    }
+    result_.tls->default_cert_sha256 = std::move(sha256);
+  }
   result_.tls->sni_required = false;
   result_.tls->default_cert_probed = true;
-  if (X509* leaf = SSL_get0_peer_certificate(client_->ssl())) {
-    tls::CertInfo info = tls::analyze_cert(leaf, now_unix_ms() / 1000);
-    result_.tls->default_cert_sha256 = info.sha256;
-    if (spec_.sni) {
-      result_.tls->default_cert_covers_name =
-          X509_check_host(leaf, spec_.sni->data(), spec_.sni->size(), 0, nullptr) == 1;
-    }
-  }
+  if (covers_name) result_.tls->default_cert_covers_name = covers_name;
+  return true;
+}
+
+bool EndpointJob::covers_sni(X509* leaf) const {
+  return X509_check_host(leaf, spec_.sni->data(), spec_.sni->size(), 0, nullptr) == 1;
 }
 
 void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {

@@ -77,7 +77,9 @@ class EndpointJob : public net::TcpConnection::Handler {
   void probe_failed(ErrorKind kind, std::string detail, int alert = -1);
   void probe_finished(const ProbeOutcome& outcome);
   void main_succeeded(ProbeOutcome& outcome);
-  void no_sni_succeeded();
+  // false: the certificate served without SNI does not parse (the probe failed).
+  bool no_sni_succeeded();
+  bool covers_sni(X509* leaf) const;
   void fill_depth_results();
   void finish();
   double ms_since(uint64_t start_ns) const;
@@ -102,8 +104,9 @@ class EndpointJob : public net::TcpConnection::Handler {
   bool linger_grace_used_ = false;
 
   // What later probes reuse or decide.
-  tls::SslSessionPtr ticket_session_;      // the main handshake's, to resume by ticket
-  tls::SslSessionPtr session_id_session_;  // a ticket-less TLS <= 1.2 session
+  tls::SslSessionPtr ticket_session_;         // the main handshake's, to resume by ticket
+  tls::SslSessionPtr session_id_session_;     // a ticket-less TLS <= 1.2 session
+  std::optional<bool> main_leaf_covers_sni_;  // X509_check_host of the main leaf and SNI
   std::optional<bool> ticket_resumed_;
   std::optional<bool> session_id_resumed_;
   std::vector<std::string> sslv2_ciphers_;        // from the SSLv2 SERVER-HELLO

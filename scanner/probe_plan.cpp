@@ -12,6 +12,42 @@ bool is_tls_version(int version) { return version >= TLS1_VERSION && version <= 
 
 }  // namespace
 
+ProbeReach reach_of(ProbeKind kind) {
+  switch (kind) {
+    case ProbeKind::kVersion:
+    case ProbeKind::kSessionIdSource:
+    case ProbeKind::kResumeTicket:
+    case ProbeKind::kResumeSessionId:
+      return ProbeReach::kServerHello;
+    case ProbeKind::kNoSni:
+      return ProbeReach::kCertificate;
+    case ProbeKind::kMain:
+    case ProbeKind::kSsl3Hello:
+    case ProbeKind::kSsl2Hello:
+    case ProbeKind::kEnumerate:
+      return ProbeReach::kFinished;
+  }
+  return ProbeReach::kFinished;
+}
+
+bool ProbePlan::completes_after_hello(bool hello_has_session_id) const {
+  if (!current_) return false;
+  bool wants_session_id = session_id_version_ == 0 && hello_has_session_id;
+  switch (current_->kind) {
+    case ProbeKind::kVersion: {
+      bool certificate_known = main_ok_;
+      for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; ++v) {
+        if (accepted(v).value_or(false)) certificate_known = true;
+      }
+      return !certificate_known || wants_session_id;
+    }
+    case ProbeKind::kSessionIdSource:
+      return wants_session_id;
+    default:
+      return false;
+  }
+}
+
 ProbePlan::ProbePlan(Depth depth, bool sends_sni) : depth_(depth), sends_sni_(sends_sni) {}
 
 std::optional<bool> ProbePlan::legacy_accepted(int version) const {
@@ -74,7 +110,7 @@ std::optional<ProbeSpec> ProbePlan::next() {
     session_id_source_done_ = true;
     for (int v = TLS1_2_VERSION; v >= TLS1_VERSION; --v) {
       if (accepted(v).value_or(false)) {
-        current_ = ProbeSpec{ProbeKind::kSessionIdSource, v};
+        current_ = ProbeSpec{ProbeKind::kSessionIdSource, v, reach_of(ProbeKind::kSessionIdSource)};
         return current_;
       }
     }
@@ -84,6 +120,7 @@ std::optional<ProbeSpec> ProbePlan::next() {
   } else {
     return std::nullopt;
   }
+  current_->reach = reach_of(current_->kind);
   return current_;
 }
 

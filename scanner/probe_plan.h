@@ -35,10 +35,26 @@ enum class ProbeKind {
   kEnumerate,        // depth full: a hand-built hello of FullEnumeration (not planned here)
 };
 
+// How far a probe's OpenSSL handshake needs to go. Only the main handshake needs it all
+// (the chain, verified afterwards, and a ticket); the others stop as soon as what they
+// decide is known, so they cost no key exchange, certificate or signature work on our
+// side (except the no-SNI probe at TLS 1.3, whose certificate comes encrypted).
+enum class ProbeReach {
+  kFinished,     // the whole handshake
+  kServerHello,  // the version, suite and "resumed or not" are all in the ServerHello
+  kCertificate,  // the server's leaf certificate
+};
+
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::kMain;
   int max_version = 0;  // kVersion, kSessionIdSource, kResumeSessionId: OpenSSL version
+  ProbeReach reach = ProbeReach::kFinished;
 };
+
+// The reach of each kind of OpenSSL probe (kFinished for the hand-built hellos, which
+// never run OpenSSL's handshake). kVersion and kSessionIdSource stop at the ServerHello,
+// and ProbePlan::completes_after_hello() says when they must go on after all.
+ProbeReach reach_of(ProbeKind kind);
 
 // What a finished probe reports back.
 struct ProbeOutcome {
@@ -70,6 +86,13 @@ class ProbePlan {
   // A verdict learned elsewhere (full-depth enumeration) for a version left open.
   void set_accepted(int version, bool accepted);
   int session_id_version() const { return session_id_version_; }
+  // The probe next() returned last stopped at its ServerHello (version accepted); it must
+  // still finish the handshake when it is the one to supply the record's certificate
+  // (a version probe after a failed main handshake, before any version was accepted) or
+  // the session whose ID the session-ID probe resumes: no such session is held yet and
+  // the ServerHello carries a session ID (a TLS <= 1.2 server that sends none caches
+  // nothing, so the full handshake would give no session to resume either).
+  bool completes_after_hello(bool hello_has_session_id) const;
   // Stopped early (a connection failed): what was not decided stays undecided.
   bool stopped() const { return stop_; }
   bool main_ok() const { return main_ok_; }

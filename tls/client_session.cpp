@@ -1,13 +1,175 @@
 #include "tls/client_session.h"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <vector>
 
 #include "tls/first_bytes.h"
 
 namespace tlsfleet::tls {
 
+namespace {
+
+constexpr uint8_t kChangeCipherSpec = 20;
+constexpr uint8_t kHandshake = 22;
+constexpr uint8_t kApplicationData = 23;
+constexpr uint8_t kServerHelloType = 2;
+constexpr uint8_t kCertificateType = 11;
+constexpr size_t kRecordHeader = 5;
+constexpr size_t kMessageHeader = 4;
+// The largest record a peer may send (TLS 1.2 ciphertext: 2^14 + 2048); larger means the
+// stream is not TLS records, and OpenSSL gets it as it came to say so.
+constexpr size_t kMaxRecordBody = 16384 + 2048;
+// The largest clear-text record OpenSSL accepts.
+constexpr size_t kMaxPlainRecord = 16384;
+
+// SHA-256("HelloRetryRequest"), the random of every HelloRetryRequest (RFC 8446 4.1.3).
+constexpr uint8_t kHelloRetryRandom[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+size_t be24(const unsigned char* p) {
+  return (size_t{p[0]} << 16) | (size_t{p[1]} << 8) | size_t{p[2]};
+}
+
+// The first certificate of a Certificate handshake message (header included), or "" when
+// it holds none or is malformed. TLS 1.3 puts a request context before the list.
+std::string first_certificate(const unsigned char* msg, size_t len, bool tls13) {
+  size_t at = kMessageHeader;
+  if (tls13) {
+    if (at + 1 > len) return {};
+    at += 1 + msg[at];
+  }
+  if (at + 3 > len) return {};
+  size_t list = be24(msg + at);
+  at += 3;
+  if (list < 3 || at + list > len) return {};
+  size_t cert = be24(msg + at);
+  at += 3;
+  if (cert == 0 || cert > list - 3) return {};
+  return std::string(reinterpret_cast<const char*>(msg + at), cert);
+}
+
+bool is_hello_retry(const std::string& message) {
+  // type, length, legacy_version, random
+  return message.size() >= kMessageHeader + 2 + 32 &&
+         std::memcmp(message.data() + kMessageHeader + 2, kHelloRetryRandom, 32) == 0;
+}
+
+// HKDF-Expand-Label(secret, label, "", length) of RFC 8446 7.1.
+bool expand_label(const EVP_MD* md, const std::vector<unsigned char>& secret, const char* label,
+                  unsigned char* out, size_t length) {
+  std::string full = std::string("tls13 ") + label;
+  std::vector<unsigned char> info = {static_cast<unsigned char>(length >> 8),
+                                     static_cast<unsigned char>(length & 0xff),
+                                     static_cast<unsigned char>(full.size())};
+  info.insert(info.end(), full.begin(), full.end());
+  info.push_back(0);  // empty context
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
+      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), &EVP_PKEY_CTX_free);
+  size_t written = length;
+  return ctx && EVP_PKEY_derive_init(ctx.get()) > 0 &&
+         EVP_PKEY_CTX_set_hkdf_mode(ctx.get(), EVP_PKEY_HKDEF_MODE_EXPAND_ONLY) > 0 &&
+         EVP_PKEY_CTX_set_hkdf_md(ctx.get(), md) > 0 &&
+         EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), secret.data(), static_cast<int>(secret.size())) >
+             0 &&
+         EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), info.data(), static_cast<int>(info.size())) > 0 &&
+         EVP_PKEY_derive(ctx.get(), out, &written) > 0 && written == length;
+}
+
+}  // namespace
+
+// Reads the server's encrypted TLS 1.3 handshake records with the server handshake
+// traffic secret (from the key log callback), to find the Certificate message without
+// letting OpenSSL process it. Any trouble (a suite it cannot decrypt, a bad tag) makes it
+// give up, and OpenSSL processes the records as usual.
+class Tls13Peek {
+ public:
+  Tls13Peek(const SSL_CIPHER* suite, std::vector<unsigned char> secret) {
+    const EVP_MD* md = SSL_CIPHER_get_handshake_digest(suite);
+    aead_ = EVP_get_cipherbynid(SSL_CIPHER_get_cipher_nid(suite));
+    if (!md || !aead_ || EVP_CIPHER_get_mode(aead_) == EVP_CIPH_CCM_MODE ||
+        EVP_CIPHER_get_iv_length(aead_) != kIvLength) {
+      return;
+    }
+    key_.resize(static_cast<size_t>(EVP_CIPHER_get_key_length(aead_)));
+    usable_ = expand_label(md, secret, "key", key_.data(), key_.size()) &&
+              expand_label(md, secret, "iv", iv_, kIvLength);
+    ERR_clear_error();
+  }
+
+  // record: one whole encrypted record (header included), the next the server sent
+  // after its ServerHello. Returns true, with the leaf's DER in *leaf, once the
+  // Certificate message is complete; false to let OpenSSL have the record.
+  bool certificate(const unsigned char* record, size_t len, std::string& leaf) {
+    if (!usable_) return false;
+    std::string plain;
+    if (!decrypt(record, len, plain)) {
+      usable_ = false;
+      return false;
+    }
+    ++sequence_;
+    // TLSInnerPlaintext: content, content type, zero padding.
+    size_t end = plain.size();
+    while (end > 0 && plain[end - 1] == 0) --end;
+    if (end == 0 || static_cast<uint8_t>(plain[end - 1]) != kHandshake) return false;
+    handshake_.append(plain, 0, end - 1);
+    while (handshake_.size() >= kMessageHeader) {
+      auto* msg = reinterpret_cast<const unsigned char*>(handshake_.data());
+      size_t size = kMessageHeader + be24(msg + 1);
+      if (handshake_.size() < size) return false;
+      if (msg[0] == kCertificateType) {
+        leaf = first_certificate(msg, size, true);
+        return !leaf.empty();
+      }
+      handshake_.erase(0, size);
+    }
+    return false;
+  }
+
+ private:
+  static constexpr int kIvLength = 12;
+  static constexpr size_t kTagLength = 16;
+
+  bool decrypt(const unsigned char* record, size_t len, std::string& plain) {
+    if (len < kRecordHeader + kTagLength) return false;
+    unsigned char nonce[kIvLength];
+    std::memcpy(nonce, iv_, kIvLength);
+    for (int i = 0; i < 8; ++i) {
+      nonce[kIvLength - 1 - i] ^= static_cast<unsigned char>(sequence_ >> (8 * i));
+    }
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                        &EVP_CIPHER_CTX_free);
+    const unsigned char* body = record + kRecordHeader;
+    int text = static_cast<int>(len - kRecordHeader - kTagLength);
+    plain.resize(static_cast<size_t>(text) + 16);
+    int out = 0, last = 0;
+    bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), aead_, nullptr, key_.data(), nonce) == 1 &&
+              EVP_DecryptUpdate(ctx.get(), nullptr, &out, record, kRecordHeader) == 1 &&
+              EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &out,
+                                body, text) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kTagLength,
+                                  const_cast<unsigned char*>(body + text)) == 1 &&
+              EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + out,
+                                  &last) == 1;
+    ERR_clear_error();
+    if (!ok) return false;
+    plain.resize(static_cast<size_t>(out + last));
+    return true;
+  }
+
+  const EVP_CIPHER* aead_ = nullptr;
+  std::vector<unsigned char> key_;
+  unsigned char iv_[kIvLength] = {};
+  uint64_t sequence_ = 0;
+  std::string handshake_;
+  bool usable_ = false;
+};
 
 std::string drain_error_queue() {
   std::string reasons;
@@ -48,9 +210,33 @@ ClientSession::ClientSession(SSL_CTX* ctx, const std::optional<std::string>& sni
   if (resume) SSL_set_session(ssl_.get(), resume);
 }
 
+ClientSession::~ClientSession() = default;
+
 void enable_session_capture(SSL_CTX* ctx) {
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx, &ClientSession::new_session_callback);
+  // The TLS 1.3 handshake secret, for a session that stops at the server's Certificate.
+  SSL_CTX_set_keylog_callback(ctx, &ClientSession::keylog_callback);
+}
+
+void ClientSession::keylog_callback(const SSL* ssl, const char* line) {
+  static constexpr std::string_view kLabel = "SERVER_HANDSHAKE_TRAFFIC_SECRET ";
+  auto* self = static_cast<ClientSession*>(SSL_get_app_data(ssl));
+  if (!self || self->stop_point_ != StopPoint::kCertificate) return;
+  std::string_view text(line);
+  if (text.substr(0, kLabel.size()) != kLabel) return;
+  // "<label> <client random, hex> <secret, hex>"
+  size_t space = text.find(' ', kLabel.size());
+  if (space == std::string_view::npos) return;
+  std::string_view hex = text.substr(space + 1);
+  std::vector<unsigned char> secret;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+    secret.push_back(static_cast<unsigned char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  }
+  const SSL_CIPHER* suite = SSL_get_pending_cipher(ssl);
+  if (!suite) suite = SSL_get_current_cipher(ssl);
+  if (suite && !secret.empty()) self->peek_ = std::make_unique<Tls13Peek>(suite, std::move(secret));
 }
 
 int ClientSession::new_session_callback(SSL* ssl, SSL_SESSION* session) {
@@ -65,6 +251,173 @@ bool ClientSession::has_ticket() const {
 }
 
 bool ClientSession::reused() const { return ssl_ && SSL_session_reused(ssl_.get()) == 1; }
+
+void ClientSession::set_stop_point(StopPoint point) {
+  stop_point_ = point;
+  // TLS 1.3 sends the Certificate encrypted: OpenSSL shows it to this callback.
+  if (ssl_ && point == StopPoint::kCertificate) {
+    SSL_set_msg_callback(ssl_.get(), &ClientSession::msg_callback);
+  }
+}
+
+void ClientSession::msg_callback(int write_p, int /*version*/, int content_type, const void* buf,
+                                 size_t len, SSL* ssl, void* /*arg*/) {
+  if (write_p || content_type != SSL3_RT_HANDSHAKE || len < kMessageHeader) return;
+  auto* msg = static_cast<const unsigned char*>(buf);
+  if (msg[0] != kCertificateType) return;
+  auto* self = static_cast<ClientSession*>(SSL_get_app_data(ssl));
+  if (!self || !self->leaf_der_.empty()) return;
+  self->leaf_der_ = first_certificate(msg, len, SSL_version(ssl) == TLS1_3_VERSION);
+}
+
+X509* ClientSession::peer_leaf() const {
+  if (!ssl_) return nullptr;
+  if (stopped_at_ == StopPoint::kFinished && state_ == State::kDone) {
+    return SSL_get0_peer_certificate(ssl_.get());
+  }
+  if (!leaf_ && !leaf_der_.empty()) {
+    auto* p = reinterpret_cast<const unsigned char*>(leaf_der_.data());
+    leaf_.reset(d2i_X509(nullptr, &p, static_cast<long>(leaf_der_.size())));
+    ERR_clear_error();
+  }
+  return leaf_.get();
+}
+
+std::string ClientSession::peer_leaf_der() const {
+  if (!leaf_der_.empty()) return leaf_der_;
+  X509* leaf = peer_leaf();
+  if (!leaf) return {};
+  unsigned char* der = nullptr;
+  int len = i2d_X509(leaf, &der);
+  if (len <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+ClientSession::State ClientSession::stop(StopPoint point) {
+  stopped_at_ = point;
+  state_ = State::kDone;
+  return state_;
+}
+
+ClientSession::State ClientSession::proceed() {
+  if (state_ != State::kDone || stopped_at_ == StopPoint::kFinished) return state_;
+  stop_point_ = StopPoint::kFinished;
+  stopped_at_ = StopPoint::kFinished;
+  state_ = State::kHandshaking;
+  // What was held back goes in as it would have: the rest of the clear-text handshake
+  // bytes (re-framed), then the records not yet looked at.
+  if (!handshake_.empty()) {
+    write_records(kHandshake, handshake_.data(), handshake_.size());
+    handshake_.clear();
+  }
+  if (!records_.empty()) {
+    BIO_write(rbio_, records_.data(), static_cast<int>(records_.size()));
+    records_.clear();
+  }
+  return advance();
+}
+
+// Hands OpenSSL clear-text records of the given type holding data, at most 16 KiB each.
+void ClientSession::write_records(uint8_t type, const char* data, size_t len) {
+  do {
+    size_t n = std::min(len, kMaxPlainRecord);
+    const unsigned char header[kRecordHeader] = {type, record_version_[0], record_version_[1],
+                                                 static_cast<unsigned char>(n >> 8),
+                                                 static_cast<unsigned char>(n & 0xff)};
+    BIO_write(rbio_, header, sizeof header);
+    if (n > 0) BIO_write(rbio_, data, static_cast<int>(n));
+    data += n;
+    len -= n;
+  } while (len > 0);
+}
+
+// Bytes from the peer, once the first five have been classified.
+ClientSession::State ClientSession::deliver(const char* data, size_t len) {
+  if (stop_point_ == StopPoint::kFinished) {
+    BIO_write(rbio_, data, static_cast<int>(len));
+    return advance();
+  }
+  records_.append(data, len);
+  return pump();
+}
+
+// One clear-text handshake message to OpenSSL, in a record of its own.
+ClientSession::State ClientSession::feed_message(const std::string& message) {
+  write_records(kHandshake, message.data(), message.size());
+  return advance();
+}
+
+// Early-stop mode: gives OpenSSL one record (or clear-text handshake message) at a time
+// and stops as soon as the stop point is reached.
+ClientSession::State ClientSession::pump() {
+  size_t at = 0;
+  while (state_ == State::kHandshaking && records_.size() - at >= kRecordHeader) {
+    auto* header = reinterpret_cast<const unsigned char*>(records_.data() + at);
+    size_t body = (size_t{header[3]} << 8) | header[4];
+    if (body > kMaxRecordBody) {
+      // Not a record stream: OpenSSL says what is wrong with it, as without a stop point.
+      stop_point_ = StopPoint::kFinished;
+      BIO_write(rbio_, records_.data() + at, static_cast<int>(records_.size() - at));
+      records_.clear();
+      return advance();
+    }
+    if (records_.size() - at < kRecordHeader + body) break;
+    const char* data = records_.data() + at + kRecordHeader;
+    at += kRecordHeader + body;
+    if (header[0] == kHandshake && !encrypted_) {
+      record_version_[0] = header[1];
+      record_version_[1] = header[2];
+      handshake_.append(data, body);
+      while (state_ == State::kHandshaking && handshake_.size() >= kMessageHeader) {
+        auto* msg = reinterpret_cast<const unsigned char*>(handshake_.data());
+        size_t size = kMessageHeader + be24(msg + 1);
+        if (handshake_.size() < size) break;
+        if (msg[0] == kCertificateType && stop_point_ == StopPoint::kCertificate &&
+            server_hello_seen_) {
+          // TLS <= 1.2: the certificate comes in clear; OpenSSL need not parse the chain.
+          leaf_der_ = first_certificate(msg, size, false);
+          stop(StopPoint::kCertificate);
+          break;
+        }
+        std::string message = handshake_.substr(0, size);
+        handshake_.erase(0, size);
+        feed_message(message);
+        if (state_ != State::kHandshaking) break;
+        if (message[0] == kServerHelloType && !is_hello_retry(message)) {
+          server_hello_seen_ = true;
+          if (SSL_version(ssl_.get()) == TLS1_3_VERSION) encrypted_ = true;
+          if (stop_point_ == StopPoint::kServerHello) stop(StopPoint::kServerHello);
+        }
+      }
+      continue;
+    }
+    if (!handshake_.empty()) {
+      // A handshake message cut short by another record: OpenSSL judges it as it came.
+      write_records(kHandshake, handshake_.data(), handshake_.size());
+      handshake_.clear();
+    }
+    if (header[0] == kChangeCipherSpec && server_hello_seen_) encrypted_ = true;
+    if (header[0] == kApplicationData && stop_point_ == StopPoint::kCertificate && peek_) {
+      // TLS 1.3: read the Certificate out of the record ourselves; OpenSSL would parse the
+      // whole chain and check the CertificateVerify signature before we could stop.
+      if (peek_->certificate(header, kRecordHeader + body, leaf_der_)) {
+        at -= kRecordHeader + body;  // held back, with the rest, for proceed()
+        stop(StopPoint::kCertificate);
+        break;
+      }
+    }
+    BIO_write(rbio_, header, static_cast<int>(kRecordHeader + body));
+    advance();
+    if (state_ == State::kHandshaking && stop_point_ == StopPoint::kCertificate &&
+        !leaf_der_.empty()) {
+      stop(StopPoint::kCertificate);  // TLS 1.3: the record held the Certificate
+    }
+  }
+  records_.erase(0, at);
+  return state_;
+}
 
 void ClientSession::read_post_handshake() {
   char discard[4096];
@@ -88,6 +441,10 @@ ClientSession::State ClientSession::start() {
 }
 
 ClientSession::State ClientSession::feed(const char* data, size_t len) {
+  if (state_ == State::kDone && stopped_at_ != StopPoint::kFinished) {
+    records_.append(data, len);  // held for proceed()
+    return state_;
+  }
   if (state_ == State::kDone && len > 0) {
     BIO_write(rbio_, data, static_cast<int>(len));
     read_post_handshake();
@@ -100,13 +457,12 @@ ClientSession::State ClientSession::feed(const char* data, size_t len) {
     if (prefix_.size() < kFirstBytesWanted) return state_;
     first_bytes_checked_ = true;
     if (classify_prefix() != State::kHandshaking) return state_;
-    BIO_write(rbio_, prefix_.data(), static_cast<int>(prefix_.size()));
+    std::string prefix = std::move(prefix_);
     prefix_.clear();
     prefix_.shrink_to_fit();
-    return advance();
+    return deliver(prefix.data(), prefix.size());
   }
-  BIO_write(rbio_, data, static_cast<int>(len));
-  return advance();
+  return deliver(data, len);
 }
 
 ClientSession::State ClientSession::classify_prefix() {
@@ -121,8 +477,7 @@ ClientSession::State ClientSession::on_eof() {
   if (!first_bytes_checked_ && !prefix_.empty()) {
     first_bytes_checked_ = true;
     if (classify_prefix() != State::kHandshaking) return state_;
-    BIO_write(rbio_, prefix_.data(), static_cast<int>(prefix_.size()));
-    advance();
+    deliver(prefix_.data(), prefix_.size());
     if (state_ != State::kHandshaking) return state_;
   }
   if (alert_received_ >= 0) {

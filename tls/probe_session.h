@@ -1,8 +1,9 @@
 // ProbeSession: one probe's conversation with a server over one connection, as bytes in
 // and bytes out (no sockets). The scanner runs every probe the same way: start(), send
 // take_output(), feed() what arrives, on_eof() when the peer closes, until the state is
-// no longer kHandshaking. Variants: ClientSession (a real OpenSSL handshake) and
-// RawHelloSession (a hand-built ClientHello whose reply is parsed, then dropped).
+// no longer kHandshaking. Variants: ClientSession (a real OpenSSL handshake, to the end or
+// to a stop point such as the ServerHello) and RawHelloSession (a hand-built ClientHello
+// whose reply is parsed, then dropped).
 #pragma once
 
 #include <cstddef>

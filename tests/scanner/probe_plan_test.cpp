@@ -133,6 +133,121 @@ TEST(ProbePlan, EveryServerShapeCostsAtMostEightConnections) {
   }
 }
 
+// Runs the plan as EndpointJob does with early stops: an OpenSSL probe whose reach is the
+// ServerHello and that was accepted goes on to the end only when completes_after_hello()
+// says so; otherwise it yields no session. Counts the complete handshakes.
+std::vector<ProbeKind> run_stopping(ProbePlan& plan, const Server& s, int* complete) {
+  std::vector<ProbeKind> kinds;
+  *complete = 0;
+  while (auto p = plan.next()) {
+    kinds.push_back(p->kind);
+    ProbeOutcome o = answer(s, *p);
+    bool openssl = p->kind != ProbeKind::kSsl3Hello && p->kind != ProbeKind::kSsl2Hello;
+    bool completes = openssl && o.handshake_ok && p->reach == ProbeReach::kFinished;
+    if (p->reach == ProbeReach::kServerHello && o.handshake_ok) {
+      bool hello_has_session_id = s.session_ids && o.version <= TLS1_2_VERSION;
+      completes = plan.completes_after_hello(hello_has_session_id);
+      if (!completes) {
+        o.has_ticket = false;
+        o.has_session_id = false;
+      }
+    }
+    if (completes) ++*complete;
+    plan.record(o);
+    if (kinds.size() > 20) break;
+  }
+  return kinds;
+}
+
+TEST(ProbePlan, OnlyTheMainHandshakeRunsToTheEndByReach) {
+  ProbePlan plan(Depth::kStandard, true);
+  Server s{{TLS1_2_VERSION, TLS1_3_VERSION}};
+  while (auto p = plan.next()) {
+    switch (p->kind) {
+      case ProbeKind::kMain:
+      case ProbeKind::kSsl3Hello:
+      case ProbeKind::kSsl2Hello:
+        EXPECT_EQ(p->reach, ProbeReach::kFinished);
+        break;
+      case ProbeKind::kNoSni:
+        EXPECT_EQ(p->reach, ProbeReach::kCertificate) << "only the leaf is wanted";
+        break;
+      default:
+        EXPECT_EQ(p->reach, ProbeReach::kServerHello) << static_cast<int>(p->kind);
+    }
+    plan.record(answer(s, *p));
+  }
+}
+
+TEST(ProbePlan, VersionProbeCompletesOnlyToBeTheSessionIdSource) {
+  ProbePlan plan(Depth::kStandard, true);
+  ASSERT_EQ(plan.next()->kind, ProbeKind::kMain);
+  ProbeOutcome main;
+  main.connected = main.handshake_ok = true;
+  main.version = TLS1_3_VERSION;
+  main.has_ticket = true;
+  plan.record(main);
+  auto p = plan.next();
+  ASSERT_EQ(p->kind, ProbeKind::kVersion);
+  EXPECT_TRUE(plan.completes_after_hello(true)) << "no session ID held yet";
+  EXPECT_FALSE(plan.completes_after_hello(false)) << "a server that sends none caches none";
+  ProbeOutcome v12;
+  v12.connected = v12.handshake_ok = true;
+  v12.version = TLS1_2_VERSION;
+  v12.has_session_id = true;
+  plan.record(v12);
+  p = plan.next();
+  ASSERT_EQ(p->kind, ProbeKind::kVersion);
+  EXPECT_FALSE(plan.completes_after_hello(true)) << "the session ID is already held";
+}
+
+TEST(ProbePlan, VersionProbeCompletesToSupplyTheCertificate) {
+  ProbePlan plan(Depth::kStandard, true);
+  plan.next();
+  ProbeOutcome refused;
+  refused.connected = true;
+  plan.record(refused);  // the modern hello is refused
+  ASSERT_EQ(plan.next()->kind, ProbeKind::kVersion);
+  EXPECT_TRUE(plan.completes_after_hello(false)) << "the record's certificate comes from here";
+  ProbeOutcome v11;
+  v11.connected = v11.handshake_ok = true;
+  v11.version = TLS1_1_VERSION;
+  v11.has_session_id = true;
+  plan.record(v11);
+  ASSERT_EQ(plan.next()->kind, ProbeKind::kVersion);
+  EXPECT_FALSE(plan.completes_after_hello(true)) << "certificate and session ID are known";
+}
+
+// Stopping at the ServerHello decides exactly what complete handshakes decide, with at
+// most two complete handshakes per endpoint (the main one and the session-ID source, or
+// the version probe that stands in for a refused main handshake).
+TEST(ProbePlan, EarlyStopsDecideTheSameForEveryServerShape) {
+  const std::vector<int> all = {TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION};
+  for (Depth depth : {Depth::kStandard, Depth::kFull}) {
+    for (int mask = 1; mask < 16; ++mask) {
+      for (int flags = 0; flags < 4; ++flags) {
+        Server s;
+        for (int i = 0; i < 4; ++i) {
+          if (mask & (1 << i)) s.versions.push_back(all[i]);
+        }
+        s.tickets = flags & 1;
+        s.session_ids = flags & 2;
+        ProbePlan full(depth, true), stopping(depth, true);
+        auto full_kinds = run(full, s);
+        int complete = 0;
+        auto stopping_kinds = run_stopping(stopping, s, &complete);
+        std::string shape = "mask " + std::to_string(mask) + " flags " + std::to_string(flags);
+        EXPECT_EQ(stopping_kinds, full_kinds) << shape;
+        for (int v : all) EXPECT_EQ(stopping.accepted(v), full.accepted(v)) << shape;
+        EXPECT_EQ(stopping.session_id_version(), full.session_id_version()) << shape;
+        EXPECT_EQ(stopping.session_id_unavailable(), full.session_id_unavailable()) << shape;
+        EXPECT_EQ(stopping.ticket_available(), full.ticket_available()) << shape;
+        EXPECT_LE(complete, 2) << shape;
+      }
+    }
+  }
+}
+
 TEST(ProbePlan, NoSniProbeOnlyWhenANameIsSent) {
   ProbePlan plan(Depth::kStandard, false);
   auto kinds = run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}});
