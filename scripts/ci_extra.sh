@@ -7,7 +7,7 @@
 #          output sink): the integration tests and the unit tests
 #   fuzz   clang + libFuzzer in build-fuzz: every fuzzer in tests/fuzz runs for
 #          FUZZ_SECONDS (default 30) from its seed corpus
-#   soak   scripts/soak.sh with SOAK_ENDPOINTS (default 20,000) on the release build
+#   soak   scripts/soak.sh with SOAK_ENDPOINTS (default 200,000: the full soak, 3-4 min) on the release build
 #          (BUILD_DIR, default build/, as scripts/build.sh makes it)
 #
 #   bash scripts/ci_extra.sh [STAGE...]     # default: asan tsan fuzz soak
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-SOAK_ENDPOINTS=${SOAK_ENDPOINTS:-20000}
+SOAK_ENDPOINTS=${SOAK_ENDPOINTS:-200000}
 STAGES=("$@")
 ASAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined'
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(asan tsan fuzz soak)
