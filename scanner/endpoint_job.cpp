@@ -175,7 +175,7 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
                                                     session_id_session_.get());
       break;
     case ProbeKind::kNoSni:
-      client = std::make_unique<tls::ClientSession>(contexts.modern.get(), std::nullopt);
+      client = std::make_unique<tls::ClientSession>(contexts.no_sni.get(), std::nullopt);
       break;
     case ProbeKind::kResumeTicket:
       client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni,

@@ -68,11 +68,16 @@ std::unique_ptr<ClientContexts> make_client_contexts(std::string* error) {
   // static-RSA suites old servers still need.
   contexts->modern =
       make_context(TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
+  contexts->no_sni =
+      make_context(TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
+  if (contexts->no_sni) enable_certificate_peek(contexts->no_sni.get());
   const char* everything = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
   contexts->tls10 = make_context(TLS1_VERSION, TLS1_VERSION, everything, false, error);
   contexts->tls11 = make_context(TLS1_VERSION, TLS1_1_VERSION, everything, false, error);
   contexts->tls12 = make_context(TLS1_VERSION, TLS1_2_VERSION, everything, false, error);
-  if (!contexts->modern || !contexts->tls10 || !contexts->tls11 || !contexts->tls12) return nullptr;
+  if (!contexts->modern || !contexts->no_sni || !contexts->tls10 || !contexts->tls11 ||
+      !contexts->tls12)
+    return nullptr;
   return contexts;
 }
 

@@ -15,6 +15,11 @@ namespace tlsfleet::tls {
 
 struct ClientContexts {
   SslCtxPtr modern;
+  // The modern profile again, for the no-SNI probe: the same hello, plus the key log
+  // callback through which that probe reads a TLS 1.3 certificate early
+  // (enable_certificate_peek). Kept apart because OpenSSL formats every secret for a key
+  // log callback, which would cost every main handshake about 3%.
+  SslCtxPtr no_sni;
   SslCtxPtr tls10;  // TLS 1.0 only
   SslCtxPtr tls11;  // TLS 1.0 - 1.1
   SslCtxPtr tls12;  // TLS 1.0 - 1.2

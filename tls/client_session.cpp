@@ -215,7 +215,9 @@ ClientSession::~ClientSession() = default;
 void enable_session_capture(SSL_CTX* ctx) {
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx, &ClientSession::new_session_callback);
-  // The TLS 1.3 handshake secret, for a session that stops at the server's Certificate.
+}
+
+void enable_certificate_peek(SSL_CTX* ctx) {
   SSL_CTX_set_keylog_callback(ctx, &ClientSession::keylog_callback);
 }
 

@@ -82,6 +82,7 @@ class ClientSession : public ProbeSession {
   static void info_callback(const SSL* ssl, int where, int ret);
   static int new_session_callback(SSL* ssl, SSL_SESSION* session);
   friend void enable_session_capture(SSL_CTX* ctx);
+  friend void enable_certificate_peek(SSL_CTX* ctx);
   void read_post_handshake();
   static void keylog_callback(const SSL* ssl, const char* line);
   static void msg_callback(int write_p, int version, int content_type, const void* buf, size_t len,
@@ -118,6 +119,12 @@ class ClientSession : public ProbeSession {
 // Makes every ClientSession on ctx keep the sessions its server hands out (session()),
 // without the context caching them.
 void enable_session_capture(SSL_CTX* ctx);
+
+// Lets a ClientSession on ctx that stops at kCertificate read a TLS 1.3 certificate from
+// the encrypted records itself (by the server handshake traffic secret, from a key log
+// callback), before OpenSSL parses the chain and checks the CertificateVerify. Without
+// it, OpenSSL processes the Certificate message and the session stops right after.
+void enable_certificate_peek(SSL_CTX* ctx);
 
 // Drains OpenSSL's thread-local error queue into one reason string ("" when empty).
 std::string drain_error_queue();

@@ -243,7 +243,7 @@ class CertificateStop : public ClientSessionStopTest, public ::testing::WithPara
 TEST_P(CertificateStop, LeafReadWithoutTheRestOfTheHandshake) {
   SslCtxPtr server_ctx = make_server_context({GetParam(), GetParam()});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->modern.get(), std::nullopt);
+  ClientSession client(contexts_->no_sni.get(), std::nullopt);
   client.set_stop_point(StopPoint::kCertificate);
   EXPECT_EQ(talk(client, server), 0u) << "no key exchange or Finished sent";
   ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
@@ -254,6 +254,20 @@ TEST_P(CertificateStop, LeafReadWithoutTheRestOfTheHandshake) {
   EXPECT_EQ(client.peer_leaf_der(), der_of(pki().leaf.get()));
   ASSERT_NE(client.peer_leaf(), nullptr);
   EXPECT_EQ(X509_check_host(client.peer_leaf(), "stop.test", 0, 0, nullptr), 1);
+  EXPECT_FALSE(server.finished());
+}
+
+// Without the key log callback (enable_certificate_peek), OpenSSL reads a TLS 1.3
+// Certificate itself; the session still stops right after it, before the Finished.
+TEST_F(ClientSessionStopTest, Tls13CertificateStopWithoutPeekStopsAfterOpenSslReadsIt) {
+  SslCtxPtr server_ctx = make_server_context({TLS1_3_VERSION, TLS1_3_VERSION});
+  Server server(server_ctx.get());
+  ClientSession client(contexts_->modern.get(), std::nullopt);
+  client.set_stop_point(StopPoint::kCertificate);
+  EXPECT_EQ(talk(client, server), 0u) << "no Finished sent";
+  ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
+  EXPECT_EQ(client.stopped_at(), StopPoint::kCertificate);
+  EXPECT_EQ(client.peer_leaf_der(), der_of(pki().leaf.get()));
   EXPECT_FALSE(server.finished());
 }
 
