@@ -371,7 +371,7 @@ void EndpointJob::probe_succeeded() {
   ProbeOutcome outcome;
   outcome.connected = true;
   outcome.handshake_ok = true;
-  outcome.version = SSL_version(ssl);
+  outcome.version = client_->version();
   outcome.has_ticket = client_->has_ticket();
   outcome.has_session_id = !outcome.has_ticket && has_session_id(client_->session());
 

@@ -55,6 +55,53 @@ std::string first_certificate(const unsigned char* msg, size_t len, bool tls13) 
   return std::string(reinterpret_cast<const char*>(msg + at), cert);
 }
 
+uint16_t be16(const unsigned char* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+constexpr uint16_t kExtPreSharedKey = 41;
+constexpr uint16_t kExtSupportedVersions = 43;
+constexpr uint16_t kExtKeyShare = 51;
+
+// The extensions of a hello message's body from `at` on (the 2-byte list length first):
+// calls visit(type, data, length) for each; false when malformed.
+template <typename Visit>
+bool for_each_extension(const unsigned char* msg, size_t len, size_t at, Visit visit) {
+  if (at + 2 > len) return false;
+  size_t end = at + 2 + be16(msg + at);
+  if (end != len) return false;
+  at += 2;
+  while (at + 4 <= end) {
+    uint16_t type = be16(msg + at);
+    size_t size = be16(msg + at + 2);
+    at += 4;
+    if (at + size > end) return false;
+    visit(type, msg + at, size);
+    at += size;
+  }
+  return at == end;
+}
+
+// The group of the (first) key share in our ClientHello's first record, or -1.
+int client_key_share_group(const std::string& flight) {
+  auto* p = reinterpret_cast<const unsigned char*>(flight.data());
+  if (flight.size() < kRecordHeader + kMessageHeader || p[kRecordHeader] != 1) return -1;
+  const unsigned char* msg = p + kRecordHeader;
+  size_t len = kMessageHeader + be24(msg + 1);
+  if (len > flight.size() - kRecordHeader) return -1;
+  size_t at = kMessageHeader + 2 + 32;  // version, random
+  if (at + 1 > len) return -1;
+  at += 1 + msg[at];  // session ID
+  if (at + 2 > len) return -1;
+  at += 2 + be16(msg + at);  // cipher suites
+  if (at + 1 > len) return -1;
+  at += 1 + msg[at];  // compression methods
+  int group = -1;
+  bool ok =
+      for_each_extension(msg, len, at, [&](uint16_t type, const unsigned char* data, size_t size) {
+        if (type == kExtKeyShare && size >= 4) group = be16(data + 2);
+      });
+  return ok ? group : -1;
+}
+
 bool is_hello_retry(const std::string& message) {
   // type, length, legacy_version, random
   return message.size() >= kMessageHeader + 2 + 32 &&
@@ -252,7 +299,14 @@ bool ClientSession::has_ticket() const {
   return session_ && SSL_SESSION_has_ticket(session_.get()) == 1;
 }
 
-bool ClientSession::reused() const { return ssl_ && SSL_session_reused(ssl_.get()) == 1; }
+bool ClientSession::reused() const {
+  return resumed_by_hello_ || (ssl_ && SSL_session_reused(ssl_.get()) == 1);
+}
+
+int ClientSession::version() const {
+  if (resumed_by_hello_) return TLS1_3_VERSION;
+  return ssl_ ? SSL_version(ssl_.get()) : 0;
+}
 
 void ClientSession::set_stop_point(StopPoint point) {
   stop_point_ = point;
@@ -285,6 +339,35 @@ X509* ClientSession::peer_leaf() const {
   return leaf_.get();
 }
 
+// A TLS 1.3 ServerHello that accepts the offered ticket the way OpenSSL would take it:
+// supported_versions 1.3, pre_shared_key naming our one identity, a suite of the same
+// hash as the session's, a key share in the group we sent one for. Then the probe knows
+// the session was resumed without the key exchange. Anything else (a full handshake, an
+// oddity) is left to OpenSSL.
+bool ClientSession::resumed_tls13_hello(const std::string& message) const {
+  SSL_SESSION* offered = SSL_get_session(ssl_.get());
+  if (!offered || key_share_group_ < 0) return false;
+  auto* msg = reinterpret_cast<const unsigned char*>(message.data());
+  size_t len = message.size();
+  size_t at = kMessageHeader + 2 + 32;  // version, random
+  if (at + 1 > len) return false;
+  at += 1 + msg[at];                                   // session ID echo
+  if (at + 3 > len || msg[at + 2] != 0) return false;  // suite, null compression
+  const SSL_CIPHER* suite = SSL_CIPHER_find(ssl_.get(), msg + at);
+  at += 3;
+  bool tls13 = false, psk = false, share = false;
+  bool ok =
+      for_each_extension(msg, len, at, [&](uint16_t type, const unsigned char* data, size_t size) {
+        if (type == kExtSupportedVersions) tls13 = size == 2 && be16(data) == 0x0304;
+        if (type == kExtPreSharedKey) psk = size == 2 && be16(data) == 0;
+        if (type == kExtKeyShare) share = size >= 4 && be16(data) == key_share_group_;
+      });
+  const SSL_CIPHER* session_suite = SSL_SESSION_get0_cipher(offered);
+  return ok && tls13 && psk && share && suite && session_suite &&
+         SSL_SESSION_get_protocol_version(offered) == TLS1_3_VERSION &&
+         SSL_CIPHER_get_handshake_digest(suite) == SSL_CIPHER_get_handshake_digest(session_suite);
+}
+
 std::string ClientSession::peer_leaf_der() const {
   if (!leaf_der_.empty()) return leaf_der_;
   X509* leaf = peer_leaf();
@@ -308,6 +391,7 @@ ClientSession::State ClientSession::proceed() {
   stop_point_ = StopPoint::kFinished;
   stopped_at_ = StopPoint::kFinished;
   state_ = State::kHandshaking;
+  resumed_by_hello_ = false;  // OpenSSL reads that ServerHello now
   // What was held back goes in as it would have: the rest of the clear-text handshake
   // bytes (re-framed), then the records not yet looked at.
   if (!handshake_.empty()) {
@@ -384,7 +468,17 @@ ClientSession::State ClientSession::pump() {
           break;
         }
         std::string message = handshake_.substr(0, size);
+        if (msg[0] == kServerHelloType && stop_point_ == StopPoint::kServerHello &&
+            !is_hello_retry(message) && resumed_tls13_hello(message)) {
+          resumed_by_hello_ = true;  // OpenSSL never sees it: no key exchange
+          stop(StopPoint::kServerHello);
+          break;
+        }
         handshake_.erase(0, size);
+        if (message[0] == kServerHelloType && is_hello_retry(message)) {
+          hello_retried_ = true;
+          key_share_group_ = -1;
+        }
         feed_message(message);
         if (state_ != State::kHandshaking) break;
         if (message[0] == kServerHelloType && !is_hello_retry(message)) {
@@ -493,6 +587,11 @@ size_t ClientSession::take_output(std::string& out) {
   char* data = nullptr;
   long len = BIO_get_mem_data(wbio_, &data);
   if (len <= 0) return 0;
+  if (stop_point_ == StopPoint::kServerHello && key_share_group_ < 0 && !hello_retried_) {
+    // Our ClientHello, the first flight (after a HelloRetryRequest no ticket is taken on
+    // the ServerHello alone).
+    key_share_group_ = client_key_share_group(std::string(data, static_cast<size_t>(len)));
+  }
   out.append(data, static_cast<size_t>(len));
   (void)BIO_reset(wbio_);
   return static_cast<size_t>(len);

@@ -63,6 +63,8 @@ class ClientSession : public ProbeSession {
   bool has_ticket() const;
   // The handshake resumed the offered session (known from the ServerHello on).
   bool reused() const;
+  // The negotiated version (OpenSSL number), from the ServerHello on.
+  int version() const;
   // Where a kDone session stopped: kFinished when the handshake completed.
   StopPoint stopped_at() const { return stopped_at_; }
   // After an early stop: goes on with what was held back, to the end of the handshake.
@@ -92,6 +94,7 @@ class ClientSession : public ProbeSession {
   State feed_message(const std::string& message);
   void write_records(uint8_t type, const char* data, size_t len);
   State stop(StopPoint point);
+  bool resumed_tls13_hello(const std::string& message) const;
 
   SslPtr ssl_;
   SslSessionPtr session_;
@@ -112,6 +115,9 @@ class ClientSession : public ProbeSession {
   bool server_hello_seen_ = false;      // a ServerHello (not a HelloRetryRequest) was given
   bool encrypted_ = false;              // the server's handshake records are no longer clear
   std::string leaf_der_;                // the first certificate of the Certificate message
+  int key_share_group_ = -1;            // the group of our ClientHello's key share, if any
+  bool resumed_by_hello_ = false;       // a TLS 1.3 ServerHello, read here, took our ticket
+  bool hello_retried_ = false;          // the server sent a HelloRetryRequest
   mutable X509Ptr leaf_;                // leaf_der_ parsed
   std::unique_ptr<Tls13Peek> peek_;     // TLS 1.3, kCertificate: reads the encrypted flight
 };

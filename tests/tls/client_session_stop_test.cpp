@@ -282,6 +282,7 @@ struct Resumed {
   bool reused = false;
   StopPoint stopped_at = StopPoint::kFinished;
   bool server_finished = false;
+  bool read_by_openssl = false;  // OpenSSL processed the ServerHello (and its key share)
 };
 
 Resumed resume(SSL_CTX* client_ctx, SSL_CTX* first_server, SSL_CTX* second_server) {
@@ -298,6 +299,7 @@ Resumed resume(SSL_CTX* client_ctx, SSL_CTX* first_server, SSL_CTX* second_serve
   talk(second, again);
   r.done = second.state() == ClientSession::State::kDone;
   r.reused = second.reused();
+  r.read_by_openssl = SSL_get_pending_cipher(second.ssl()) != nullptr;
   r.stopped_at = second.stopped_at();
   r.server_finished = again.finished();
   return r;
@@ -309,18 +311,23 @@ TEST_F(ClientSessionStopTest, ResumptionIsKnownAtTheServerHello) {
   struct Case {
     const char* what;
     SSL_CTX* client;
-  } cases[] = {{"TLS 1.3 ticket", contexts_->modern.get()},
-               {"TLS 1.2 session ID", contexts_->tls12.get()}};
+    bool read_by_openssl;  // when resumed
+  } cases[] = {{"TLS 1.3 ticket", contexts_->modern.get(), false},
+               {"TLS 1.2 session ID", contexts_->tls12.get(), true}};
   for (const Case& c : cases) {
     Resumed same = resume(c.client, server_ctx.get(), server_ctx.get());
     EXPECT_TRUE(same.done) << c.what;
     EXPECT_EQ(same.stopped_at, StopPoint::kServerHello) << c.what;
     EXPECT_TRUE(same.reused) << c.what;
     EXPECT_FALSE(same.server_finished) << c.what;
+    // A TLS 1.3 ServerHello that takes the ticket is read by ClientSession alone: no key
+    // exchange on our side.
+    EXPECT_EQ(same.read_by_openssl, c.read_by_openssl) << c.what;
     Resumed other = resume(c.client, server_ctx.get(), stranger.get());
     EXPECT_TRUE(other.done) << c.what;
     EXPECT_EQ(other.stopped_at, StopPoint::kServerHello) << c.what;
     EXPECT_FALSE(other.reused) << c.what << ": a server that does not know the session";
+    EXPECT_TRUE(other.read_by_openssl) << c.what << ": a full handshake is OpenSSL's to judge";
   }
 }
 
