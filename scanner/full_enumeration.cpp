@@ -50,6 +50,8 @@ FullEnumeration::FullEnumeration(EnumerationInput input) : input_(std::move(inpu
   } else if (contains(known_, tls::kTls12)) {
     groups_ = std::make_unique<tls::GroupEnumerator>(
         tls::kTls12, tls::candidate_groups(tls::kTls12), tls::probe_spec(tls::kTls12, input_.sni));
+    dh_groups_ = std::make_unique<tls::GroupEnumerator>(tls::kTls12, tls::candidate_dhe_groups(),
+                                                        tls::probe_spec(tls::kTls12, input_.sni));
   }
   chain_next_ = input_.chain_from;
   if (chain_next_ == 0 && input_.ssl3_undecided) chain_next_ = tls::kSsl3;
@@ -127,9 +129,13 @@ std::optional<tls::PlannedProbe> FullEnumeration::next() {
     sent_ = Sent::kChain;
     return probe;
   }
-  if (groups_ && !groups13_ && !groups_->finished()) {
+  if (groups_ && !groups13_ && !groups_->finished() && !tls12_lacks(tls::is_ecdhe_suite)) {
     sent_ = Sent::kGroups;
     return groups_->next();
+  }
+  if (dh_groups_ && !dh_groups_->finished() && !tls12_lacks(tls::is_dhe_suite)) {
+    sent_ = Sent::kDhGroups;
+    return dh_groups_->next();
   }
   if (!preference_started_) {
     preference_started_ = true;
@@ -242,9 +248,10 @@ void FullEnumeration::record(const tls::ProbeOutcome& outcome) {
       e.record(outcome);
       // The first ECDHE pick names the server's group among the very list the group
       // enumeration would offer first.
-      if (groups_ && !groups13_ && e.version() == tls::kTls12 && outcome.group &&
-          outcome.verdict == Verdict::kChose && outcome.version == tls::kTls12) {
-        groups_->adopt_first_answer(*outcome.group);
+      if (groups_ && !groups13_ && e.version() == tls::kTls12) {
+        groups_->adopt_first_answer(outcome);
+        // Likewise the first DHE pick, by the prime of its ServerKeyExchange.
+        if (dh_groups_) dh_groups_->adopt_first_answer(outcome);
       }
       break;
     }
@@ -253,6 +260,9 @@ void FullEnumeration::record(const tls::ProbeOutcome& outcome) {
       break;
     case Sent::kGroups:
       groups_->record(outcome);
+      break;
+    case Sent::kDhGroups:
+      dh_groups_->record(outcome);
       break;
     case Sent::kPreference:
       preference_->record(outcome);
@@ -293,11 +303,30 @@ std::optional<bool> FullEnumeration::server_preference() const {
 std::optional<std::vector<std::string>> FullEnumeration::groups() const {
   if (!groups_) return std::nullopt;
   std::vector<std::string> names;
-  for (uint16_t code : groups_->accepted()) {
+  std::vector<uint16_t> codes = groups_->accepted();
+  if (dh_groups_) {
+    for (uint16_t code : dh_groups_->accepted()) {
+      if (!contains(codes, code)) codes.push_back(code);
+    }
+  }
+  for (uint16_t code : codes) {
     auto name = tls::group_name(code);
     names.push_back(name ? std::string(*name) : "0x" + std::to_string(code));
   }
   return names;
+}
+
+std::optional<size_t> FullEnumeration::custom_dh_bits() const {
+  return dh_groups_ ? dh_groups_->custom_dh_bits() : std::nullopt;
+}
+
+bool FullEnumeration::tls12_lacks(bool (*pred)(uint16_t)) const {
+  for (const auto& e : suites_) {
+    if (e->version() != tls::kTls12) continue;
+    if (!e->finished() || !e->complete()) return false;
+    return std::none_of(e->accepted().begin(), e->accepted().end(), pred);
+  }
+  return false;
 }
 
 bool FullEnumeration::complete() const {
@@ -306,6 +335,7 @@ bool FullEnumeration::complete() const {
   for (const auto& e : suites_) {
     if (!e->complete()) return false;
   }
+  if (dh_groups_ && !dh_groups_->complete()) return false;
   return !groups_ || groups_->complete();
 }
 

@@ -19,6 +19,9 @@
 //     refused. After a version's suites, the chain goes on below it, down to SSLv3.
 //  4. Without TLS 1.3, the TLS 1.2 ECDHE groups (accepted + 1); the first one comes free
 //     with the first ECDHE suite pick of step 2 (same supported_groups, in the same order).
+//     Then the TLS 1.2 DHE groups (RFC 7919 ffdhe2048..8192, told by the prime of the
+//     ServerKeyExchange) the same way, the first free with the first DHE suite pick. Each
+//     is skipped when the TLS 1.2 suite list is complete and holds no suite of its kind.
 //  5. Server preference, only when no pick decided it: TLS 1.3's picks and the tails of
 //     SuiteEnumerationOptions::preference_tail_after usually do; otherwise the first two
 //     picks the other way round (one connection, at the highest version that can).
@@ -59,6 +62,8 @@ class FullEnumeration {
   std::optional<bool> server_preference() const;
   // Accepted groups (IANA names), nullopt when none was enumerated.
   std::optional<std::vector<std::string>> groups() const;
+  // TLS 1.2 DHE with a prime that is no RFC 7919 group: its size in bits.
+  std::optional<size_t> custom_dh_bits() const;
   // Every enumeration ran to its end (no connection cut it short).
   bool complete() const;
   // What the chain decided for a version it was asked about (tls::kSsl3 .. kTls12).
@@ -75,7 +80,8 @@ class FullEnumeration {
     kTls13Groups,   // TLS 1.3 groups alone (suites done)
     kSuites,        // suites_[current_]
     kChain,         // chain hello at chain_next_
-    kGroups,        // TLS 1.2 groups
+    kGroups,        // TLS 1.2 ECDHE groups
+    kDhGroups,      // TLS 1.2 DHE groups
     kPreference,    // preference_ probes
   };
 
@@ -85,12 +91,15 @@ class FullEnumeration {
   void record_chain(const tls::ProbeOutcome& outcome);
   std::vector<uint16_t> tls13_accepted_or_all() const;
   bool preference_decided() const { return server_preference().has_value(); }
+  // The TLS 1.2 suite list is complete and holds no suite for which pred holds.
+  bool tls12_lacks(bool (*pred)(uint16_t)) const;
 
   EnumerationInput input_;
   std::vector<uint16_t> known_;  // accepted TLS <= 1.2 versions (and SSLv3), highest first
   size_t known_started_ = 0;     // how many of known_ have an enumerator
   std::unique_ptr<tls::SuiteEnumerator> tls13_;
-  std::unique_ptr<tls::GroupEnumerator> groups_;  // TLS 1.3 or TLS 1.2
+  std::unique_ptr<tls::GroupEnumerator> groups_;     // TLS 1.3 or TLS 1.2 ECDHE
+  std::unique_ptr<tls::GroupEnumerator> dh_groups_;  // TLS 1.2 DHE, without TLS 1.3
   bool groups13_ = false;
   bool tls13_unattributed_ = false;  // a merged hello was refused, cause not known yet
   std::vector<std::unique_ptr<tls::SuiteEnumerator>> suites_;  // TLS <= 1.2, highest first

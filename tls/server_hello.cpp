@@ -1,5 +1,9 @@
 #include "tls/server_hello.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -106,7 +110,50 @@ size_t significant_bits(std::string_view big_endian) {
   return bits;
 }
 
+// The RFC 7919 primes, from OpenSSL's named DH groups (a table lookup, no generation).
+std::string load_ffdhe_prime(uint16_t group) {
+  static constexpr const char* kNames[] = {"ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144",
+                                           "ffdhe8192"};
+  std::string prime;
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+  EVP_PKEY* params = nullptr;
+  BIGNUM* p = nullptr;
+  OSSL_PARAM request[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                       const_cast<char*>(kNames[group - 256]), 0),
+      OSSL_PARAM_construct_end()};
+  if (ctx && EVP_PKEY_paramgen_init(ctx) > 0 && EVP_PKEY_CTX_set_params(ctx, request) > 0 &&
+      EVP_PKEY_paramgen(ctx, &params) > 0 &&
+      EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, &p) > 0) {
+    prime.resize(static_cast<size_t>(BN_num_bytes(p)));
+    BN_bn2bin(p, reinterpret_cast<unsigned char*>(prime.data()));
+  }
+  BN_free(p);
+  EVP_PKEY_free(params);
+  EVP_PKEY_CTX_free(ctx);
+  return prime;
+}
+
 }  // namespace
+
+const std::string& ffdhe_prime(uint16_t group) {
+  static const std::array<std::string, 5> primes = [] {
+    std::array<std::string, 5> all;
+    for (uint16_t g = 256; g <= 260; ++g) all[g - 256] = load_ffdhe_prime(g);
+    return all;
+  }();
+  static const std::string none;
+  return group >= 256 && group <= 260 ? primes[group - 256] : none;
+}
+
+std::optional<uint16_t> ffdhe_group_of_prime(std::string_view p) {
+  while (!p.empty() && p.front() == '\0') p.remove_prefix(1);
+  for (uint16_t g = 256; g <= 260; ++g) {
+    const std::string& prime = ffdhe_prime(g);
+    if (!prime.empty() && p == prime) return g;
+  }
+  return std::nullopt;
+}
 
 bool ServerHello::has_extension(uint16_t type) const {
   return std::find(extensions.begin(), extensions.end(), type) != extensions.end();
@@ -442,7 +489,10 @@ void ServerReplyParser::parse_server_key_exchange(std::string_view body) {
   } else if (kx == KeyExchange::kDhe || kx == KeyExchange::kDhAnon || kx == KeyExchange::kDhePsk) {
     std::string_view prime;
     ok = ok && r.vec(2, prime) && !prime.empty();
-    if (ok) flight.dh_prime_bits = significant_bits(prime);
+    if (ok) {
+      flight.dh_prime_bits = significant_bits(prime);
+      flight.dh_group = ffdhe_group_of_prime(prime);
+    }
   }
   flight.complete = ok;
   conclude(ReplyKind::kServerHello, ok ? "ServerHello and ServerKeyExchange read"

@@ -64,7 +64,17 @@ struct FirstFlight {
   // ECDHE: the server's group (0xFF01/0xFF02 for explicit prime/char2 curve parameters).
   std::optional<uint16_t> named_curve;
   std::optional<size_t> dh_prime_bits;  // DHE: the size of the server's prime
+  // DHE: the RFC 7919 group (ffdhe2048..8192, 256..260) whose prime the server sent;
+  // nullopt for any other prime (the server's own group: dh_prime_bits says its size).
+  std::optional<uint16_t> dh_group;
 };
+
+// The prime p of an RFC 7919 group (256..260: ffdhe2048..8192), big-endian without
+// leading zeros; empty for any other code.
+const std::string& ffdhe_prime(uint16_t group);
+// The RFC 7919 group whose prime is p (big-endian, leading zero bytes ignored), or
+// nullopt when p is no such prime.
+std::optional<uint16_t> ffdhe_group_of_prime(std::string_view p);
 
 struct Sslv2ServerHello {
   uint16_t version = 0;

@@ -37,7 +37,11 @@ ProbeOutcome outcome_of(const RawHelloSession& session) {
   outcome.version = reply.hello->version;
   outcome.cipher_suite = reply.hello->cipher_suite;
   outcome.group = reply.hello->key_share_group;
-  if (!outcome.group && reply.first_flight) outcome.group = reply.first_flight->named_curve;
+  if (!outcome.group && reply.first_flight) {
+    outcome.group = reply.first_flight->named_curve;
+    if (!outcome.group) outcome.group = reply.first_flight->dh_group;
+    outcome.dh_prime_bits = reply.first_flight->dh_prime_bits;
+  }
   return outcome;
 }
 
@@ -69,6 +73,25 @@ std::vector<uint16_t> candidate_groups(uint16_t version) {
     if (wanted) groups.push_back(code);
   }
   return groups;
+}
+
+std::vector<uint16_t> candidate_dhe_groups() {
+  std::vector<uint16_t> groups;
+  for (uint16_t code : probe_spec(kTls12, std::nullopt).supported_groups) {
+    const GroupInfo* g = find_group(code);
+    if (g && g->kind == GroupKind::kFfdhe) groups.push_back(code);
+  }
+  return groups;
+}
+
+bool is_dhe_suite(uint16_t suite) {
+  const CipherSuiteInfo* s = find_cipher_suite(suite);
+  return s && (s->key_exchange == KeyExchange::kDhe || s->key_exchange == KeyExchange::kDhAnon);
+}
+
+bool is_ecdhe_suite(uint16_t suite) {
+  const CipherSuiteInfo* s = find_cipher_suite(suite);
+  return s && (s->key_exchange == KeyExchange::kEcdhe || s->key_exchange == KeyExchange::kEcdhAnon);
 }
 
 // ---------------------------------------------------------------- suites
@@ -282,11 +305,14 @@ GroupEnumerator::GroupEnumerator(uint16_t version, std::vector<uint16_t> candida
     base_.key_shares.emplace();  // empty: the server must name its group in an HRR
     base_.psk_key_exchange_modes = true;
     if (base_.cipher_suites.empty()) base_.cipher_suites = candidate_suites(kTls13);
-  } else if (base_.cipher_suites.empty()) {
-    for (const CipherSuiteInfo& s : all_cipher_suites()) {
-      const bool ephemeral_ec =
-          s.key_exchange == KeyExchange::kEcdhe || s.key_exchange == KeyExchange::kEcdhAnon;
-      if (ephemeral_ec && s.usable_with(version_)) base_.cipher_suites.push_back(s.code);
+  } else {
+    const GroupInfo* first = remaining_.empty() ? nullptr : find_group(remaining_.front());
+    dhe_ = first && first->kind == GroupKind::kFfdhe;
+    if (base_.cipher_suites.empty()) {
+      for (const CipherSuiteInfo& s : all_cipher_suites()) {
+        const bool wanted = dhe_ ? is_dhe_suite(s.code) : is_ecdhe_suite(s.code);
+        if (wanted && s.usable_with(version_)) base_.cipher_suites.push_back(s.code);
+      }
     }
   }
   if (remaining_.empty()) finished_ = true;
@@ -310,6 +336,7 @@ void GroupEnumerator::record(const ProbeOutcome& outcome) {
   if (outcome.verdict == Verdict::kRefused || outcome.version != version_) {
     return stop("", true);
   }
+  if (dhe_ends(outcome)) return;
   if (!outcome.group) return stop("the server's reply did not name a group", false);
   if (!contains(remaining_, *outcome.group)) {
     return stop("the server picked a group that was not offered", false);
@@ -327,6 +354,37 @@ bool GroupEnumerator::adopt_first_answer(uint16_t group) {
   erase_value(remaining_, group);
   if (remaining_.empty()) finished_ = true;
   return true;
+}
+
+bool GroupEnumerator::dhe_ends(const ProbeOutcome& outcome) {
+  if (!dhe_) return false;
+  if (!outcome.group && outcome.dh_prime_bits) {
+    custom_dh_bits_ = outcome.dh_prime_bits;
+    stop("the server uses its own DH prime (" + std::to_string(*outcome.dh_prime_bits) +
+             " bits), not an RFC 7919 group, whatever the client offers",
+         true);
+    return true;
+  }
+  if (outcome.group && !contains(remaining_, *outcome.group)) {
+    const GroupInfo* g = find_group(*outcome.group);
+    if (!g || g->kind != GroupKind::kFfdhe) return false;
+    if (!contains(accepted_, *outcome.group)) accepted_.push_back(*outcome.group);
+    stop("the server picks its DH group whatever supported_groups offers", true);
+    return true;
+  }
+  return false;
+}
+
+bool GroupEnumerator::adopt_first_answer(const ProbeOutcome& outcome) {
+  if (finished_ || !accepted_.empty() || connections_ != 0) return false;
+  if (outcome.verdict != ProbeOutcome::Verdict::kChose || outcome.version != version_) {
+    return false;
+  }
+  if (outcome.group && contains(remaining_, *outcome.group)) {
+    return adopt_first_answer(*outcome.group);
+  }
+  if (dhe_ && !outcome.group && outcome.dh_prime_bits) return dhe_ends(outcome);
+  return false;
 }
 
 void GroupEnumerator::stop(std::string note, bool complete) {

@@ -17,6 +17,10 @@
 //                         group; no key share is ever computed).
 //   groups, TLS <= 1.2:   G + 1 (ECDHE suites offered; the group is read from the
 //                         ServerKeyExchange of the first flight, nothing verified).
+//                         The same for DHE (RFC 7919): DHE suites and the ffdhe groups
+//                         offered, the group told by the prime the ServerKeyExchange
+//                         carries; a server that sends its own prime, or ignores
+//                         supported_groups, ends it at once (G + 1 at most).
 //   SSLv2:                1 (the SERVER-HELLO lists every cipher spec the server has).
 #pragma once
 
@@ -44,8 +48,12 @@ struct ProbeOutcome {
   uint16_t version = 0;       // kChose: the negotiated version
   uint16_t cipher_suite = 0;  // kChose: the chosen suite
   // kChose: the TLS 1.3 key_share / HelloRetryRequest group, or the TLS <= 1.2
-  // ServerKeyExchange named curve.
+  // ServerKeyExchange named curve, or the RFC 7919 group whose prime a DHE
+  // ServerKeyExchange carries.
   std::optional<uint16_t> group;
+  // kChose, DHE: the size of the prime in the ServerKeyExchange (with no group: the
+  // server's own prime, not an RFC 7919 one).
+  std::optional<size_t> dh_prime_bits = std::nullopt;
 };
 
 // Reads a RawHelloSession that is no longer kHandshaking: kDone is kChose; a kAlert or
@@ -68,6 +76,12 @@ std::vector<uint16_t> candidate_suites(uint16_t version);
 // Groups worth enumerating for version: TLS 1.3 key_share groups, or the named curves
 // usable for ECDHE in TLS <= 1.2.
 std::vector<uint16_t> candidate_groups(uint16_t version);
+// The RFC 7919 groups for TLS <= 1.2 DHE (ffdhe2048..8192), in probe_spec()'s order.
+std::vector<uint16_t> candidate_dhe_groups();
+// The suite exchanges keys by finite-field DHE (DHE_*, DH_anon; not the PSK ones) or by
+// ECDHE (ECDHE_*, ECDH_anon; not the PSK ones).
+bool is_dhe_suite(uint16_t suite);
+bool is_ecdhe_suite(uint16_t suite);
 
 struct SuiteEnumerationOptions {
   // The scanner runs enumeration only for versions it saw accepted; a refusal of the
@@ -155,9 +169,13 @@ class SuiteEnumerator {
 // group. TLS <= 1.2: every ECDHE suite, the first flight read up to the
 // ServerKeyExchange. Limitations: a TLS 1.2 server with an ECDSA certificate stops
 // answering once its certificate's curve leaves supported_groups, so for such servers
-// the TLS 1.2 list can be short (the TLS 1.3 enumeration has no such coupling); TLS 1.2
-// finite-field DHE is not enumerated (FirstFlight::dh_prime_bits gives the size of the
-// one group a DHE suite uses).
+// the TLS 1.2 list can be short (the TLS 1.3 enumeration has no such coupling).
+// TLS <= 1.2 with ffdhe candidates (candidate_dhe_groups()): every DHE suite, the group
+// told by the ServerKeyExchange's prime (RFC 7919: a server that has none of the offered
+// groups refuses DHE). A server that sends a prime that is no RFC 7919 one uses its own
+// group whatever we offer: no named group is reported, custom_dh_bits() gives its size,
+// and enumeration ends. One that answers with a named group we did not offer (or no
+// longer offer) ignores supported_groups: that group is reported and enumeration ends.
 class GroupEnumerator {
  public:
   GroupEnumerator(uint16_t version, std::vector<uint16_t> candidates, ClientHelloSpec base);
@@ -169,6 +187,11 @@ class GroupEnumerator {
   // The group another hello with the same supported_groups drew (its first answer), so
   // the first hello need not be sent. Only before anything else was recorded.
   bool adopt_first_answer(uint16_t group);
+  // The same for an outcome: a named group as above, or (DHE) the server's own prime,
+  // which ends the enumeration without a connection.
+  bool adopt_first_answer(const ProbeOutcome& outcome);
+  // DHE: the size of the server's own (not RFC 7919) prime, when it sent one.
+  std::optional<size_t> custom_dh_bits() const { return custom_dh_bits_; }
   // Accepted groups, in the order the server named them.
   const std::vector<uint16_t>& accepted() const { return accepted_; }
   bool complete() const { return complete_; }
@@ -177,8 +200,12 @@ class GroupEnumerator {
 
  private:
   void stop(std::string note, bool complete);
+  // DHE answers that end the enumeration; true when outcome was one.
+  bool dhe_ends(const ProbeOutcome& outcome);
 
   uint16_t version_;
+  bool dhe_ = false;  // TLS <= 1.2 finite-field groups
+  std::optional<size_t> custom_dh_bits_;
   std::vector<uint16_t> remaining_;
   ClientHelloSpec base_;
   std::vector<uint16_t> accepted_;

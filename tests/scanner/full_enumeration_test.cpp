@@ -10,6 +10,7 @@
 
 #include "tls/client_hello.h"
 #include "tls/iana_registry.h"
+#include "tls/suite_enumeration.h"
 
 namespace tlsfleet::scanner {
 namespace {
@@ -25,6 +26,10 @@ bool has(const std::vector<uint16_t>& list, uint16_t v) {
 struct Server {
   std::map<uint16_t, std::vector<uint16_t>> suites;  // version -> accepted suites
   std::vector<uint16_t> groups;
+  // TLS <= 1.2 DHE: RFC 7919 groups in its order (the first offered one, else a refusal);
+  // empty: its own prime of dh_own_bits, whatever is offered.
+  std::vector<uint16_t> dh_groups;
+  size_t dh_own_bits = 1024;
   bool server_preference = true;
   size_t hellos = 0;
 
@@ -64,7 +69,17 @@ struct Server {
       if (version < tls::kTls13 && !probe.parser.read_first_flight) group.reset();
     }
     if (!suite) return refused;
-    return {Verdict::kChose, version, *suite, group};
+    tls::ProbeOutcome chose{Verdict::kChose, version, *suite, group};
+    if (version < tls::kTls13 && tls::is_dhe_suite(*suite) && probe.parser.read_first_flight) {
+      if (dh_groups.empty()) {
+        chose.dh_prime_bits = dh_own_bits;
+      } else {
+        chose.group = pick(dh_groups, h.supported_groups);
+        if (!chose.group) return refused;
+        chose.dh_prime_bits = 2048;  // the planner reads only the group
+      }
+    }
+    return chose;
   }
 };
 
@@ -221,6 +236,63 @@ TEST(FullEnumeration, Tls13FewerGroupsThanSuites) {
   EXPECT_EQ(total_suites(*r.e), 4u);
   EXPECT_EQ(r.e->groups()->size(), 1u);
   EXPECT_LE(r.hellos, 4u + 3);
+}
+
+// TLS 1.2 only, DHE only (gnutls-serv with -KX-ALL:+DHE-RSA, RFC 7919): the first DHE
+// pick names ffdhe2048 for free, one refusal ends the DHE groups, and no ECDHE hello is
+// sent, the suite list holding no ECDHE suite.
+TEST(FullEnumeration, Tls12DheOnlyServerNamesItsFfdheGroups) {
+  Server s;
+  s.suites = {{tls::kTls12, {0xCCAA, 0x009E, 0x009F}}};
+  s.dh_groups = {256, 257};
+  EnumerationInput in{{tls::kTls12}, tls::kTls11, true, "x.test"};
+  Enumerated r = run(s, in);
+  EXPECT_TRUE(r.e->complete());
+  ASSERT_TRUE(r.e->groups());
+  EXPECT_EQ(*r.e->groups(), (std::vector<std::string>{"ffdhe2048", "ffdhe3072"}));
+  EXPECT_FALSE(r.e->custom_dh_bits());
+  // A + 1 (preference decided by the picks), chain 1, DHE groups G - 1 + 1.
+  EXPECT_EQ(r.hellos, 3 + 1 + 1 + 2);
+}
+
+// ECDHE and DHE: both group lists, each with its first answer free.
+TEST(FullEnumeration, Tls12EcdheAndDheGroups) {
+  Server s;
+  s.suites = {{tls::kTls12, {0xC02F, 0x009E, 0x002F}}};
+  s.groups = {29, 23};
+  s.dh_groups = {257};
+  EnumerationInput in{{tls::kTls12}, tls::kTls11, true, "x.test"};
+  Enumerated r = run(s, in);
+  EXPECT_TRUE(r.e->complete());
+  ASSERT_TRUE(r.e->groups());
+  EXPECT_EQ(*r.e->groups(), (std::vector<std::string>{"x25519", "secp256r1", "ffdhe3072"}));
+  // A + 1, chain 1, ECDHE G - 1 + 1, DHE G - 1 + 1.
+  EXPECT_EQ(r.hellos, 3 + 1 + 1 + 2 + 1);
+}
+
+// A DHE server with its own prime: no group invented, its size kept, no extra hello.
+TEST(FullEnumeration, Tls12DheWithItsOwnPrime) {
+  Server s;
+  s.suites = {{tls::kTls12, {0xC02F, 0x009E}}};
+  s.groups = {23};
+  s.dh_own_bits = 1024;
+  EnumerationInput in{{tls::kTls12}, tls::kTls11, true, std::nullopt};
+  Enumerated r = run(s, in);
+  EXPECT_TRUE(r.e->complete());
+  EXPECT_EQ(*r.e->groups(), (std::vector<std::string>{"secp256r1"}));
+  EXPECT_EQ(r.e->custom_dh_bits(), 1024u);
+}
+
+// No DHE suite accepted: no DHE hello at all (the budget has nothing to pay it with).
+TEST(FullEnumeration, Tls12WithoutDheSendsNoDheHello) {
+  Server s;
+  s.suites = {{tls::kTls12, {0xC02F, 0x002F}}};
+  s.groups = {23};
+  EnumerationInput in{{tls::kTls12}, tls::kTls11, true, std::nullopt};
+  Enumerated r = run(s, in);
+  EXPECT_TRUE(r.e->complete());
+  EXPECT_FALSE(r.e->custom_dh_bits());
+  EXPECT_EQ(*r.e->groups(), (std::vector<std::string>{"secp256r1"}));
 }
 
 }  // namespace

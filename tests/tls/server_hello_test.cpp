@@ -440,3 +440,80 @@ TEST(ServerHelloTest, BytesAfterTheVerdictAreIgnored) {
 
 }  // namespace
 }  // namespace tlsfleet::tls
+
+namespace tlsfleet::tls {
+namespace {
+
+std::string vec16(const std::string& bytes) {
+  return std::string{static_cast<char>(bytes.size() >> 8), static_cast<char>(bytes.size() & 0xff)} +
+         bytes;
+}
+
+// A TLS 1.2 DHE_RSA first flight: ServerHello, ServerKeyExchange with prime p, g = 2, a
+// placeholder public value and signature (nothing is verified), ServerHelloDone.
+std::string dhe_flight(const std::string& p) {
+  const std::string ske = vec16(p) + vec16(std::string(1, '\x02')) +
+                          vec16(std::string(p.size(), '\x5a')) + from_hex("0401") +
+                          vec16(std::string(256, '\x77'));
+  return server_hello_record(server_hello_body(kTls12, 0x009E, "ff01000100")) +
+         record(22, kTls12, handshake(12, ske) + handshake(14, ""));
+}
+
+TEST(ServerHelloTest, Rfc7919PrimesComeFromOpenSsl) {
+  // RFC 7919 appendix A.1: ffdhe2048's p starts FFFFFFFF FFFFFFFF ADF85458 A2BB4A9A and
+  // ends 886B4238 61285C97 FFFFFFFF FFFFFFFF.
+  const std::string& p2048 = ffdhe_prime(256);
+  ASSERT_EQ(p2048.size(), 256u);
+  EXPECT_EQ(p2048.substr(0, 16), from_hex("FFFFFFFFFFFFFFFFADF85458A2BB4A9A"));
+  EXPECT_EQ(p2048.substr(240), from_hex("886B423861285C97FFFFFFFFFFFFFFFF"));
+  const size_t bytes[] = {256, 384, 512, 768, 1024};
+  for (uint16_t g = 256; g <= 260; ++g) {
+    EXPECT_EQ(ffdhe_prime(g).size(), bytes[g - 256]) << g;
+    EXPECT_EQ(ffdhe_group_of_prime(ffdhe_prime(g)), g);
+    // The same leading 64 bits in every group (2^b - 2^(b-64) + ...).
+    EXPECT_EQ(ffdhe_prime(g).substr(0, 16), p2048.substr(0, 16)) << g;
+  }
+  EXPECT_TRUE(ffdhe_prime(29).empty());
+  EXPECT_EQ(ffdhe_group_of_prime(std::string(1, '\0') + p2048), 256) << "leading zero ignored";
+}
+
+TEST(ServerHelloTest, DheServerKeyExchangeNamesTheRfc7919Group) {
+  ParserOptions options;
+  options.read_first_flight = true;
+  for (uint16_t g : {256, 257}) {
+    const ServerReply r = parse_whole(dhe_flight(ffdhe_prime(g)), options);
+    ASSERT_EQ(r.kind, ReplyKind::kServerHello) << r.detail;
+    ASSERT_TRUE(r.first_flight);
+    EXPECT_TRUE(r.first_flight->complete);
+    EXPECT_EQ(r.first_flight->dh_group, g);
+    EXPECT_EQ(r.first_flight->dh_prime_bits, g == 256 ? 2048u : 3072u);
+    EXPECT_FALSE(r.first_flight->named_curve);
+  }
+}
+
+TEST(ServerHelloTest, DheServerKeyExchangeWithItsOwnPrimeNamesNoGroup) {
+  ParserOptions options;
+  options.read_first_flight = true;
+  std::string custom = ffdhe_prime(256);
+  custom[200] ^= 0x10;  // any other 2048-bit prime (primality is not checked)
+  const ServerReply r = parse_whole(dhe_flight(custom), options);
+  ASSERT_EQ(r.kind, ReplyKind::kServerHello) << r.detail;
+  EXPECT_FALSE(r.first_flight->dh_group);
+  EXPECT_EQ(r.first_flight->dh_prime_bits, 2048u);
+  // A 1024-bit prime (RFC 2409 group 2 is not an RFC 7919 one): its size only.
+  const ServerReply small = parse_whole(dhe_flight(ffdhe_prime(256).substr(0, 128)), options);
+  EXPECT_FALSE(small.first_flight->dh_group);
+  EXPECT_EQ(small.first_flight->dh_prime_bits, 1024u);
+}
+
+TEST(ServerHelloTest, RecordedDheFlightHasNoRfc7919Group) {
+  ParserOptions options;
+  options.read_first_flight = true;
+  const ServerReply r = parse_whole(from_hex(test::kTls12DheAlpnFlight), options);
+  ASSERT_EQ(r.kind, ReplyKind::kServerHello) << r.detail;
+  EXPECT_EQ(r.first_flight->dh_prime_bits, 1024u);
+  EXPECT_FALSE(r.first_flight->dh_group) << "a 1024-bit prime is no RFC 7919 group";
+}
+
+}  // namespace
+}  // namespace tlsfleet::tls

@@ -4,6 +4,8 @@
 #include "tls/suite_enumeration.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <limits>
@@ -446,6 +448,194 @@ TEST(GroupEnumerationTest, CandidateGroupsInTheOrderOfTheProbeHello) {
     }
     EXPECT_EQ(filtered, candidates) << version;
   }
+}
+
+}  // namespace
+}  // namespace tlsfleet::tls
+
+namespace tlsfleet::tls {
+namespace {
+
+// A TLS 1.2 DHE-only server reduced to its group policy: RFC 7919 (the first of its
+// groups the client offers, else a refusal), or one that ignores supported_groups and
+// always sends the same prime (a named group, or its own prime: group nullopt).
+struct SimulatedDheServer {
+  std::vector<uint16_t> groups;  // RFC 7919 server: its groups, in its order
+  bool ignores_offer = false;
+  std::optional<uint16_t> fixed_group;  // ignores_offer: its group (nullopt: its own prime)
+  size_t fixed_bits = 2048;
+  size_t connections = 0;
+
+  ProbeOutcome answer(const PlannedProbe& probe) {
+    ++connections;
+    EXPECT_TRUE(probe.parser.read_first_flight);
+    EXPECT_FALSE(build_client_hello(probe.hello).empty());
+    for (uint16_t suite : probe.hello.cipher_suites) EXPECT_TRUE(is_dhe_suite(suite)) << suite;
+    ProbeOutcome o{Verdict::kChose, kTls12, 0x009E, std::nullopt};
+    if (ignores_offer) {
+      o.group = fixed_group;
+      o.dh_prime_bits = fixed_group ? ffdhe_prime(*fixed_group).size() * 8 : fixed_bits;
+      return o;
+    }
+    for (uint16_t g : groups) {
+      if (has(probe.hello.supported_groups, g)) {
+        o.group = g;
+        o.dh_prime_bits = ffdhe_prime(g).size() * 8;
+        return o;
+      }
+    }
+    return ProbeOutcome{Verdict::kRefused, 0, 0, std::nullopt};
+  }
+};
+
+void run_dhe(GroupEnumerator& e, SimulatedDheServer& server) {
+  for (int guard = 0; guard < 100; ++guard) {
+    auto probe = e.next();
+    if (!probe) break;
+    e.record(server.answer(*probe));
+  }
+  ASSERT_TRUE(e.finished());
+  EXPECT_EQ(e.connections(), server.connections);
+}
+
+GroupEnumerator dhe_enumerator() {
+  return GroupEnumerator(kTls12, candidate_dhe_groups(), probe_spec(kTls12, std::nullopt));
+}
+
+TEST(DheGroupEnumerationTest, CandidatesAreTheRfc7919GroupsInTheProbeHelloOrder) {
+  EXPECT_EQ(candidate_dhe_groups(), (std::vector<uint16_t>{256, 257, 258, 259, 260}));
+  const std::vector<uint16_t> hello = probe_spec(kTls12, std::nullopt).supported_groups;
+  std::vector<uint16_t> filtered;
+  for (uint16_t g : hello) {
+    if (g >= 256 && g <= 260) filtered.push_back(g);
+  }
+  EXPECT_EQ(filtered, candidate_dhe_groups()) << "a suite hello's DHE pick is the first answer";
+  EXPECT_TRUE(is_dhe_suite(0x009E) && is_dhe_suite(0x0034) && !is_dhe_suite(0x00AA));
+  EXPECT_TRUE(is_ecdhe_suite(0xC02F) && !is_ecdhe_suite(0x009E) && !is_ecdhe_suite(0xC037));
+}
+
+TEST(DheGroupEnumerationTest, Rfc7919ServerInAcceptedPlusOne) {
+  SimulatedDheServer server;
+  server.groups = {257, 256};
+  GroupEnumerator e = dhe_enumerator();
+  auto first = e.next();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(has(first->hello.cipher_suites, 0x009E) && !has(first->hello.cipher_suites, 0xC02F));
+  EXPECT_EQ(first->hello.supported_groups, candidate_dhe_groups());
+  run_dhe(e, server);
+  EXPECT_EQ(e.accepted(), server.groups) << "named in the server's order";
+  EXPECT_EQ(e.connections(), 2u + 1);
+  EXPECT_TRUE(e.complete()) << e.note();
+  EXPECT_FALSE(e.custom_dh_bits());
+}
+
+TEST(DheGroupEnumerationTest, FirstAnswerFromASuitePickSavesAHello) {
+  SimulatedDheServer server;
+  server.groups = {256};
+  GroupEnumerator e = dhe_enumerator();
+  ProbeOutcome pick{Verdict::kChose, kTls12, 0xCCAA, 256};
+  pick.dh_prime_bits = 2048;
+  ASSERT_TRUE(e.adopt_first_answer(pick));
+  run_dhe(e, server);
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{256}));
+  EXPECT_EQ(e.connections(), 1u) << "only the refusal";
+  EXPECT_TRUE(e.complete());
+}
+
+TEST(DheGroupEnumerationTest, ServerIgnoringSupportedGroupsEndsAtTheRepeat) {
+  SimulatedDheServer server;
+  server.ignores_offer = true;
+  server.fixed_group = 256;
+  GroupEnumerator e = dhe_enumerator();
+  run_dhe(e, server);
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{256}));
+  EXPECT_EQ(e.connections(), 2u);
+  EXPECT_TRUE(e.complete()) << "what the server uses is known";
+  EXPECT_FALSE(e.note().empty());
+  // A server ignoring the offer with a group we never offered first: that group, once.
+  SimulatedDheServer odd;
+  odd.ignores_offer = true;
+  odd.fixed_group = 258;
+  GroupEnumerator f(kTls12, {256, 257}, probe_spec(kTls12, std::nullopt));
+  run_dhe(f, odd);
+  EXPECT_EQ(f.accepted(), (std::vector<uint16_t>{258}));
+  EXPECT_EQ(f.connections(), 1u);
+}
+
+TEST(DheGroupEnumerationTest, ServerWithItsOwnPrimeNamesNoGroup) {
+  SimulatedDheServer server;
+  server.ignores_offer = true;
+  server.fixed_bits = 1024;
+  GroupEnumerator e = dhe_enumerator();
+  run_dhe(e, server);
+  EXPECT_TRUE(e.accepted().empty()) << "no group is invented";
+  EXPECT_EQ(e.custom_dh_bits(), 1024u);
+  EXPECT_EQ(e.connections(), 1u);
+  EXPECT_TRUE(e.complete());
+  // Told by a suite pick already: no connection at all.
+  GroupEnumerator f = dhe_enumerator();
+  ProbeOutcome pick{Verdict::kChose, kTls12, 0x0033, std::nullopt};
+  pick.dh_prime_bits = 3072;
+  ASSERT_TRUE(f.adopt_first_answer(pick));
+  EXPECT_TRUE(f.finished());
+  EXPECT_EQ(f.custom_dh_bits(), 3072u);
+  EXPECT_EQ(f.connections(), 0u);
+}
+
+TEST(DheGroupEnumerationTest, EcdheAnswersAreNotAdoptedAsDheAndViceVersa) {
+  GroupEnumerator dhe = dhe_enumerator();
+  EXPECT_FALSE(dhe.adopt_first_answer(ProbeOutcome{Verdict::kChose, kTls12, 0xC02F, 29}));
+  GroupEnumerator ec(kTls12, candidate_groups(kTls12), probe_spec(kTls12, std::nullopt));
+  ProbeOutcome pick{Verdict::kChose, kTls12, 0x009E, 256};
+  pick.dh_prime_bits = 2048;
+  EXPECT_FALSE(ec.adopt_first_answer(pick));
+  pick.group.reset();
+  EXPECT_FALSE(ec.adopt_first_answer(pick)) << "an ECDHE enumeration ignores DH primes";
+  EXPECT_FALSE(ec.finished());
+}
+
+// OpenSSL 3 as a TLS 1.2 DHE server ignores supported_groups. With dh auto it sends an
+// RFC 3526 MODP prime sized to its certificate: no named group, one hello.
+TEST(EnumerationEndToEndTest, Tls12DheAutoAgainstOpenSslNamesNoGroup) {
+  test::ServerConfig config;
+  config.max_version = TLS1_2_VERSION;
+  config.ciphers = "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-CHACHA20-POLY1305";
+  config.ec_cert = false;
+  auto ctx = test::make_server_context(config);  // sets dh auto, as s_server does
+  GroupEnumerator e = dhe_enumerator();
+  run_against(e, ctx.get());
+  EXPECT_TRUE(e.complete()) << e.note();
+  EXPECT_TRUE(e.accepted().empty());
+  EXPECT_EQ(e.custom_dh_bits(), 2048u);
+  EXPECT_EQ(e.connections(), 1u);
+}
+
+// Configured with ffdhe3072's parameters, OpenSSL sends them whatever is offered: named,
+// and the hello without it draws it again, which ends the list.
+TEST(EnumerationEndToEndTest, Tls12DheFixedFfdheAgainstOpenSsl) {
+  test::ServerConfig config;
+  config.max_version = TLS1_2_VERSION;
+  config.ciphers = "DHE-RSA-AES128-GCM-SHA256";
+  config.ec_cert = false;
+  auto ctx = test::make_server_context(config);
+  EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+  ASSERT_NE(pctx, nullptr);
+  EVP_PKEY* params = nullptr;
+  OSSL_PARAM request[] = {
+      OSSL_PARAM_construct_utf8_string("group", const_cast<char*>("ffdhe3072"), 0),
+      OSSL_PARAM_construct_end()};
+  ASSERT_GT(EVP_PKEY_paramgen_init(pctx), 0);
+  ASSERT_GT(EVP_PKEY_CTX_set_params(pctx, request), 0);
+  ASSERT_GT(EVP_PKEY_paramgen(pctx, &params), 0);
+  EVP_PKEY_CTX_free(pctx);
+  SSL_CTX_set_dh_auto(ctx.get(), 0);  // make_server_context turned it on
+  ASSERT_EQ(SSL_CTX_set0_tmp_dh_pkey(ctx.get(), params), 1);
+  GroupEnumerator e = dhe_enumerator();
+  run_against(e, ctx.get());
+  EXPECT_TRUE(e.complete()) << e.note();
+  EXPECT_EQ(e.accepted(), (std::vector<uint16_t>{257})) << e.note();
+  EXPECT_FALSE(e.custom_dh_bits());
+  EXPECT_EQ(e.connections(), 2u);
 }
 
 }  // namespace
