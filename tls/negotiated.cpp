@@ -1,9 +1,13 @@
 #include "tls/negotiated.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/ssl.h>
 #include <openssl/tls1.h>
 
 #include <cstdio>
+#include <string_view>
 
 namespace tlsfleet::tls {
 
@@ -35,6 +39,23 @@ std::optional<std::string> group_name(int nid) {
   return std::nullopt;
 }
 
+// TLS <= 1.2 DHE: OpenSSL negotiates no group, but names the server's parameters when
+// their prime is a known one; only the RFC 7919 groups are reported (SCHEMA.md names).
+std::optional<std::string> dh_group_name(SSL* ssl) {
+  EVP_PKEY* key = nullptr;
+  if (SSL_get_peer_tmp_key(ssl, &key) <= 0 || key == nullptr) return std::nullopt;
+  std::optional<std::string> name;
+  char group[64] = {};
+  if (EVP_PKEY_is_a(key, "DH") &&
+      EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                     nullptr) > 0 &&
+      std::string_view(group).substr(0, 5) == "ffdhe") {
+    name = group;
+  }
+  EVP_PKEY_free(key);
+  return name;
+}
+
 }  // namespace
 
 std::string version_name(int version) {
@@ -56,6 +77,7 @@ Negotiated read_negotiated(SSL* ssl) {
     n.cipher = standard ? standard : SSL_CIPHER_get_name(cipher);
   }
   n.group = group_name(SSL_get_negotiated_group(ssl));
+  if (!n.group) n.group = dh_group_name(ssl);
   const unsigned char* alpn = nullptr;
   unsigned int alpn_len = 0;
   SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);

@@ -40,9 +40,11 @@
 #   .42 resumeon.test    nginx, ssl_session_cache shared and ssl_session_tickets on
 #   .43 ocsp.test        nginx, leaf names an OCSP responder, response stapled
 #   .44 nostaple.test    nginx, leaf names an OCSP responder, nothing stapled
+#   .45 dheonly.test     gnutls-serv, TLS 1.2 only, RSA leaf, DHE-RSA key exchange only
+#                        (no ECDHE), groups ffdhe2048 and ffdhe3072 (RFC 7919)
 #   .53 port 5353        dnsmasq: every name above under .test, multi.test -> .17 and .18,
 #                        any other *.test -> NXDOMAIN
-# .16, .30 and .31 stay empty (refused), so the /28 .16-.31 is the whole basic fleet; .45-.47
+# .16, .30 and .31 stay empty (refused), so the /28 .16-.31 is the whole basic fleet; .46-.47
 # stay empty too, so .32/28 holds the deep scenarios and nothing else.
 set -euo pipefail
 
@@ -81,6 +83,7 @@ SCENARIOS=(
   "resumeon    42 nginx   resumeon.test"
   "ocsp        43 nginx   ocsp.test"
   "nostaple    44 nginx   nostaple.test"
+  "dheonly     45 gnutls  dheonly.test"
 )
 
 # The server and client preference scenarios share one order that no client would pick
@@ -91,6 +94,9 @@ PREF_CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_25
 # AES; the server's order wins. A client that offers 3DES gets it; one that does not (every
 # current OpenSSL) gets TLS_RSA_WITH_AES_128_GCM_SHA256.
 WEAKCIPHER_PRIORITY='NONE:+VERS-TLS1.2:+RSA:+ECDHE-RSA:+3DES-CBC:+AES-128-GCM:+AES-128-CBC:+AEAD:+SHA1:+COMP-NULL:+SIGN-ALL:+GROUP-ALL:+CTYPE-X509:%SERVER_PRECEDENCE'
+# GnuTLS priority of the DHE-only scenario: TLS 1.2 only, DHE-RSA the only key exchange,
+# ffdhe2048 and ffdhe3072 the only groups (negotiated by supported_groups, RFC 7919).
+DHEONLY_PRIORITY='NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-GROUP-ALL:+GROUP-FFDHE2048:+GROUP-FFDHE3072'
 # The OCSP responder the ocsp and nostaple leaves name; nothing fetches from it.
 OCSP_URL=http://ocsp.test/
 
@@ -262,6 +268,8 @@ make_pki() {
   for n in "${deep[@]}"; do issue_leaf "$n" "$n.test" "" ec "$now_start" "$now_end"; done
   # Static-RSA key exchange needs an RSA key.
   issue_leaf weakcipher weakcipher.test "" rsa2048 "$now_start" "$now_end"
+  # DHE-RSA needs an RSA key.
+  issue_leaf dheonly dheonly.test "" rsa2048 "$now_start" "$now_end"
   # crtlist's default certificate: what a client without SNI gets there.
   issue_leaf crtlist-default fallback.test "" ec "$now_start" "$now_end"
   issue_leaf ocsp ocsp.test "" ec "$now_start" "$now_end" v3_leaf_ocsp
@@ -277,6 +285,7 @@ make_pki() {
     crtlist-default ocsp nostaple; do
     cat "$PKI/$n.pem" "$PKI/intermediate.pem" >"$PKI/$n.served.pem"
   done
+  cat "$PKI/dheonly.pem" "$PKI/intermediate.pem" >"$PKI/dheonly.served.pem"
   cp "$PKI/selfsigned.pem" "$PKI/selfsigned.served.pem"
   cp "$PKI/noint.pem" "$PKI/noint.served.pem"
   cat "$PKI/misordered.pem" "$PKI/root.pem" "$PKI/intermediate.pem" >"$PKI/misordered.served.pem"
@@ -486,6 +495,10 @@ start_servers() {
     gnutls-serv --http --quiet --disable-client-cert --port "$PORT" \
     --x509certfile "$PKI/weakcipher.served.pem" --x509keyfile "$PKI/weakcipher.key" \
     --priority "$WEAKCIPHER_PRIORITY"
+  spawn dheonly env FLEET_BIND_ADDRESS="$NET.45" LD_PRELOAD="$DIR/bind_address.so" \
+    gnutls-serv --http --quiet --disable-client-cert --port "$PORT" \
+    --x509certfile "$PKI/dheonly.served.pem" --x509keyfile "$PKI/dheonly.key" \
+    --priority "$DHEONLY_PRIORITY"
 
   spawn dnsmasq dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null \
     --bind-interfaces --listen-address="$DNS_IP" --port="$DNS_PORT" --local=/test/ \

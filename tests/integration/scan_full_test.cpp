@@ -31,7 +31,7 @@ int64_t count_suites(const Record& r) {
 // and the refusals ending the suite and group lists. They are one connection over; the
 // test holds them to that so the gap stays visible (docs/ENGINE.md).
 const std::map<std::string, int64_t> kKnownOverBudget = {
-    {"legacy", 1}, {"tls12", 1}, {"weakcipher", 1}};
+    {"legacy", 1}, {"tls12", 1}, {"weakcipher", 1}, {"dheonly", 1}};
 
 TEST(ScanFull, EveryFleetServerWithinTheConnectionBudget) {
   const Fleet& f = fleet();
@@ -39,7 +39,7 @@ TEST(ScanFull, EveryFleetServerWithinTheConnectionBudget) {
       "valid",   "valid2",     "expired",    "notyet",     "selfsigned", "wrongname",
       "noint",   "misordered", "weakkey",    "haproxy",    "legacy",     "legacyonly",
       "tls12",   "tls13",      "weakcipher", "serverpref", "clientpref", "strictsni",
-      "crtlist", "resumeoff",  "resumeon",   "ocsp",       "nostaple"};
+      "crtlist", "resumeoff",  "resumeon",   "ocsp",       "nostaple",   "dheonly"};
   std::vector<std::string> targets;
   for (const std::string& s : scenarios) targets.push_back(f.host(s));
   ScanOptions options;
@@ -100,6 +100,27 @@ TEST(ScanFull, EveryFleetServerWithinTheConnectionBudget) {
   ASSERT_NE(modern, nullptr);
   for (const char* v : {"SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1"}) {
     EXPECT_FALSE(modern->boolean(std::string("/tls/protocols/") + v)) << v;
+  }
+}
+
+// TLS 1.2 only, DHE only (gnutls-serv, RFC 7919 groups ffdhe2048 and ffdhe3072): the
+// groups come from the ServerKeyExchange's prime, the main handshake names its group too.
+TEST(ScanFull, DheOnlyServerListsItsFfdheGroups) {
+  const Fleet& f = fleet();
+  ScanOptions options;
+  options.depth = "full";
+  ScanRun run = scan({f.host("dheonly")}, options);
+  EXPECT_EQ(run.exit_code(), 0) << run.describe();
+  ASSERT_EQ(run.records.size(), 1u) << run.describe();
+  const Record& r = run.records[0];
+  EXPECT_EQ(r.str("/status"), "ok") << r.line();
+  EXPECT_EQ(r.str("/tls/version"), "TLSv1.2") << r.line();
+  EXPECT_EQ(r.str_or_null("/tls/group"), "ffdhe2048") << r.line();
+  ASSERT_TRUE(r.has("/tls/groups")) << r.line();
+  EXPECT_EQ(r.strings("/tls/groups"), (std::vector<std::string>{"ffdhe2048", "ffdhe3072"}))
+      << r.line();
+  for (const std::string& suite : r.strings("/tls/ciphers/TLSv1.2")) {
+    EXPECT_NE(suite.find("_DHE_"), std::string::npos) << suite;
   }
 }
 
