@@ -27,6 +27,9 @@ constexpr size_t kMessageHeader = 4;
 constexpr size_t kMaxRecordBody = 16384 + 2048;
 // The largest clear-text record OpenSSL accepts.
 constexpr size_t kMaxPlainRecord = 16384;
+// The largest handshake message held back to be handed over whole (OpenSSL's own limit
+// for a server's certificate list is 100 KiB).
+constexpr size_t kMaxHeldMessage = 128 * 1024;
 
 // SHA-256("HelloRetryRequest"), the random of every HelloRetryRequest (RFC 8446 4.1.3).
 constexpr uint8_t kHelloRetryRandom[32] = {
@@ -459,13 +462,23 @@ ClientSession::State ClientSession::pump() {
       while (state_ == State::kHandshaking && handshake_.size() >= kMessageHeader) {
         auto* msg = reinterpret_cast<const unsigned char*>(handshake_.data());
         size_t size = kMessageHeader + be24(msg + 1);
+        if (size > kMaxHeldMessage) {
+          // Larger than OpenSSL takes: it rejects the message as it would have.
+          write_records(kHandshake, handshake_.data(), handshake_.size());
+          handshake_.clear();
+          advance();
+          break;
+        }
         if (handshake_.size() < size) break;
         if (msg[0] == kCertificateType && stop_point_ == StopPoint::kCertificate &&
             server_hello_seen_) {
           // TLS <= 1.2: the certificate comes in clear; OpenSSL need not parse the chain.
+          // A malformed message is OpenSSL's to refuse.
           leaf_der_ = first_certificate(msg, size, false);
-          stop(StopPoint::kCertificate);
-          break;
+          if (!leaf_der_.empty()) {
+            stop(StopPoint::kCertificate);
+            break;
+          }
         }
         std::string message = handshake_.substr(0, size);
         if (msg[0] == kServerHelloType && stop_point_ == StopPoint::kServerHello &&

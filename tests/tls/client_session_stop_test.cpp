@@ -352,6 +352,42 @@ TEST_F(ClientSessionStopTest, AlertBeforeTheServerHelloIsStillAnAlert) {
   EXPECT_EQ(client.failure().alert, 40);
 }
 
+// Oddities the early stop must not hide: OpenSSL still judges them as without a stop.
+TEST_F(ClientSessionStopTest, OversizedServerHelloIsStillAProtocolError) {
+  ClientSession client(contexts_->tls12.get(), std::string("x.test"));
+  client.set_stop_point(StopPoint::kServerHello);
+  client.start();
+  // A handshake record whose ServerHello claims 8 MiB.
+  const char record[] = {0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x7f, 0x7f, 0x7f};
+  EXPECT_EQ(client.feed(record, sizeof record), ClientSession::State::kFailed);
+  EXPECT_EQ(client.failure().kind, FailureKind::kProtocolError);
+}
+
+// The Certificate record's list length zeroed (OpenSSL writes one message per record).
+std::string break_certificate(const std::string& flight) {
+  std::string out = flight;
+  size_t at = 0;
+  while (at + 5 <= out.size()) {
+    size_t len = (static_cast<uint8_t>(out[at + 3]) << 8) | static_cast<uint8_t>(out[at + 4]);
+    if (out[at] == 22 && len > 7 && out[at + 5] == 11) {
+      out[at + 9] = out[at + 10] = out[at + 11] = 0;
+      break;
+    }
+    at += 5 + len;
+  }
+  return out;
+}
+
+TEST_F(ClientSessionStopTest, MalformedClearTextCertificateIsOpenSslsToRefuse) {
+  SslCtxPtr server_ctx = make_server_context({TLS1_2_VERSION, TLS1_2_VERSION});
+  Server server(server_ctx.get());
+  ClientSession client(contexts_->no_sni.get(), std::nullopt);
+  client.set_stop_point(StopPoint::kCertificate);
+  talk(client, server, break_certificate);
+  EXPECT_EQ(client.state(), ClientSession::State::kFailed)
+      << "a certificate OpenSSL would refuse is no default certificate";
+}
+
 TEST_F(ClientSessionStopTest, DribbledServerHelloStillStops) {
   SslCtxPtr server_ctx = make_server_context({});
   Server server(server_ctx.get());
