@@ -243,46 +243,115 @@ TEST(ScanFaults, EmptyInputFileIsAnInputErrorExit2) {
 // the plan's batch of 64, so the first endpoint is not even started until 63 more lines
 // or EOF arrive (and endpoints in flight stall while it waits). Disabled until the plan
 // reads input off the loop thread; run with --gtest_also_run_disabled_tests.
-TEST(ScanFaults, SlowStdinDoesNotHoldBackFinishedRecords) {
-  const Fleet& f = fleet();
-  std::vector<std::string> args = {
-      tlsfleet_binary(), "scan", "--no-progress", "--timeout", "1", "-p", f.port(), "-i", "-"};
-  int in[2], out[2];
-  ASSERT_EQ(pipe(in), 0);
-  ASSERT_EQ(pipe(out), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[1]);
-    close(out[0]);
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+// A scan reading targets from a pipe its test holds open: the generator on stdin.
+class StdinScan {
+ public:
+  StdinScan() {
+    std::vector<std::string> args = {tlsfleet_binary(), "scan", "--no-progress",
+                                     "--timeout",       "1",    "-p",
+                                     fleet().port(),    "-i",   "-"};
+    int in[2], out[2];
+    if (pipe(in) != 0 || pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      close(in[1]);
+      close(out[0]);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    stdin_ = in[1];
+    stdout_ = out[0];
   }
-  close(in[0]);
-  close(out[1]);
-  std::string line = f.ip("closed") + "\n";
-  ASSERT_EQ(write(in[1], line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  ~StdinScan() {
+    close_stdin();
+    if (stdout_ >= 0) close(stdout_);
+    if (pid_ > 0 && status_ < 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool started() const { return pid_ > 0 && stdin_ >= 0; }
+  pid_t pid() const { return pid_; }
+  bool send(const std::string& line) {
+    std::string text = line + "\n";
+    return write(stdin_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  }
+  // Whether a record is ready to read within the time given.
+  bool output_within(int ms) {
+    pollfd readable{stdout_, POLLIN, 0};
+    return poll(&readable, 1, ms) == 1;
+  }
+  void close_stdin() {
+    if (stdin_ >= 0) close(stdin_);
+    stdin_ = -1;
+  }
+  // Everything written until the scanner closes its output, and its exit status.
+  std::string read_all() {
+    std::string got;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(stdout_, buffer, sizeof buffer)) > 0)
+      got.append(buffer, static_cast<size_t>(n));
+    return got;
+  }
+  // The exit status, waiting at most `limit`; -1 when the scanner is still running then.
+  int wait_exit(std::chrono::milliseconds limit) {
+    auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return status_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  int status_ = -1;
+};
+
+// A generator that writes a target and then thinks for a while: the target's record must
+// not wait for the next line.
+TEST(ScanFaults, SlowStdinDoesNotHoldBackFinishedRecords) {
+  StdinScan scan;
+  ASSERT_TRUE(scan.started());
+  ASSERT_TRUE(scan.send(fleet().ip("closed")));
   // The closed port is refused at once; its record is due well within 3 s, while stdin
   // stays open with nothing more in it.
-  pollfd readable{out[0], POLLIN, 0};
-  int ready = poll(&readable, 1, 3000);
-  close(in[1]);  // EOF: the scan can end either way
-  std::string got;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(out[0], buffer, sizeof buffer)) > 0) got.append(buffer, static_cast<size_t>(n));
-  close(out[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_EQ(ready, 1) << "no record within 3 s of its target; the scanner waited for more input";
+  bool ready = scan.output_within(3000);
+  scan.close_stdin();  // EOF: the scan can end either way
+  std::string got = scan.read_all();
+  EXPECT_EQ(scan.wait_exit(std::chrono::seconds(10)), 0);
+  EXPECT_TRUE(ready) << "no record within 3 s of its target; the scanner waited for more input";
   EXPECT_TRUE(contains(got, "CONNECTION_REFUSED")) << got;
+}
+
+// Ctrl-C while the generator is silent: the scan stops reading and exits at once with the
+// interrupted status, the finished record written.
+TEST(ScanFaults, InterruptWhileStdinIsSilentExitsAtOnce) {
+  StdinScan scan;
+  ASSERT_TRUE(scan.started());
+  ASSERT_TRUE(scan.send(fleet().ip("closed")));
+  ASSERT_TRUE(scan.output_within(3000)) << "no record for the first target";
+  ASSERT_EQ(kill(scan.pid(), SIGINT), 0);
+  // stdin is still open: only the interrupt can end this scan.
+  EXPECT_EQ(scan.wait_exit(std::chrono::seconds(5)), 130)
+      << "the scan did not end within 5 s of SIGINT while waiting for input";
+  EXPECT_TRUE(contains(scan.read_all(), "CONNECTION_REFUSED"));
 }
 
 }  // namespace
