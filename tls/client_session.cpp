@@ -1,8 +1,10 @@
 #include "tls/client_session.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <cstring>
@@ -111,25 +113,29 @@ bool is_hello_retry(const std::string& message) {
          std::memcmp(message.data() + kMessageHeader + 2, kHelloRetryRandom, 32) == 0;
 }
 
-// HKDF-Expand-Label(secret, label, "", length) of RFC 8446 7.1.
-bool expand_label(const EVP_MD* md, const std::vector<unsigned char>& secret, const char* label,
+// HKDF-Expand-Label(secret, label, "", length) of RFC 8446 7.1. The KDF is fetched once
+// (a fetch per call cost more than the derivation).
+bool expand_label(const EVP_MD* md, std::vector<unsigned char>& secret, const char* label,
                   unsigned char* out, size_t length) {
+  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  if (!kdf) return false;
   std::string full = std::string("tls13 ") + label;
   std::vector<unsigned char> info = {static_cast<unsigned char>(length >> 8),
                                      static_cast<unsigned char>(length & 0xff),
                                      static_cast<unsigned char>(full.size())};
   info.insert(info.end(), full.begin(), full.end());
   info.push_back(0);  // empty context
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), &EVP_PKEY_CTX_free);
-  size_t written = length;
-  return ctx && EVP_PKEY_derive_init(ctx.get()) > 0 &&
-         EVP_PKEY_CTX_set_hkdf_mode(ctx.get(), EVP_PKEY_HKDEF_MODE_EXPAND_ONLY) > 0 &&
-         EVP_PKEY_CTX_set_hkdf_md(ctx.get(), md) > 0 &&
-         EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), secret.data(), static_cast<int>(secret.size())) >
-             0 &&
-         EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), info.data(), static_cast<int>(info.size())) > 0 &&
-         EVP_PKEY_derive(ctx.get(), out, &written) > 0 && written == length;
+  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  std::string digest = EVP_MD_get0_name(md);
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest.data(), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, secret.data(), secret.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+      OSSL_PARAM_construct_end()};
+  std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)> ctx(EVP_KDF_CTX_new(kdf),
+                                                                &EVP_KDF_CTX_free);
+  return ctx && EVP_KDF_derive(ctx.get(), out, length, params) == 1;
 }
 
 }  // namespace
@@ -141,6 +147,10 @@ bool expand_label(const EVP_MD* md, const std::vector<unsigned char>& secret, co
 class Tls13Peek {
  public:
   Tls13Peek(const SSL_CIPHER* suite, std::vector<unsigned char> secret) {
+    struct Cleanse {
+      std::vector<unsigned char>& bytes;
+      ~Cleanse() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+    } cleanse{secret};
     const EVP_MD* md = SSL_CIPHER_get_handshake_digest(suite);
     aead_ = EVP_get_cipherbynid(SSL_CIPHER_get_cipher_nid(suite));
     if (!md || !aead_ || EVP_CIPHER_get_mode(aead_) == EVP_CIPH_CCM_MODE ||
