@@ -60,6 +60,17 @@ void write_probe_fields(JsonWriter& w, const scanner::TlsInfo& tls) {
     w.key("default_cert_hostname_match");
     w.boolean(*tls.default_cert_covers_name);
   }
+  if (tls.probes_incomplete) {
+    w.key("probes_incomplete");
+    w.begin_object();
+    w.key("probe");
+    w.string(tls.probes_incomplete->probe);
+    w.key("code");
+    w.string(tls.probes_incomplete->code);
+    w.key("detail");
+    w.string(tls.probes_incomplete->detail);
+    w.end_object();
+  }
 }
 
 void write_served_chain(JsonWriter& w, const std::vector<tls::ServedCert>& served) {

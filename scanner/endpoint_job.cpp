@@ -492,7 +492,49 @@ bool EndpointJob::covers_sni(X509* leaf) const {
   return X509_check_host(leaf, spec_.sni->data(), spec_.sni->size(), 0, nullptr) == 1;
 }
 
+namespace {
+
+const char* probe_name(ProbeKind kind) {
+  switch (kind) {
+    case ProbeKind::kMain:
+      return "main";
+    case ProbeKind::kVersion:
+      return "versions";
+    case ProbeKind::kSsl3Hello:
+      return "ssl3";
+    case ProbeKind::kSsl2Hello:
+      return "ssl2";
+    case ProbeKind::kNoSni:
+      return "no_sni";
+    case ProbeKind::kResumeTicket:
+      return "resume_ticket";
+    case ProbeKind::kSessionIdSource:
+      return "session_id_source";
+    case ProbeKind::kResumeSessionId:
+      return "resume_session_id";
+    case ProbeKind::kEnumerate:
+      return "enumeration";
+  }
+  return "probe";
+}
+
+}  // namespace
+
+void EndpointJob::probes_stopped(ProbeKind kind, std::string code, std::string detail) {
+  if (!result_.tls || result_.tls->probes_incomplete) return;
+  result_.tls->probes_incomplete =
+      ProbesIncomplete{probe_name(kind), std::move(code), std::move(detail)};
+}
+
 void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {
+  if (probe_.kind != ProbeKind::kMain && is_connect_failure(kind)) {
+    // The plan stops here (the host went away or pushes back): say so in the record.
+    EndpointResult as_error;
+    set_error(as_error, kind, detail, alert);
+    probes_stopped(probe_.kind, as_error.error ? as_error.error->code : "CONNECT_ERROR",
+                   "the " + std::string(probe_name(probe_.kind)) + " probe could not connect (" +
+                       detail + "); what it and the probes after it decide is left out");
+  }
   if (probe_.kind == ProbeKind::kEnumerate) {
     // Refusals come as alerts or a closed (or reset) connection; anything else leaves
     // the enumeration incomplete, and a failed connect ends it.
@@ -555,6 +597,17 @@ void EndpointJob::probe_finished(const ProbeOutcome& outcome) {
   if (!enumerating) plan_.record(outcome);
   // Once the scan is interrupted, an endpoint finishes with the probe it was running.
   if (host_.stopping()) {
+    // (The plan and the enumeration are asked only to name what is left: nothing starts.)
+    std::optional<ProbeSpec> next = enumerating ? std::nullopt : plan_.next();
+    bool enumeration_left = enumerating ? enumeration_ && enumeration_->next().has_value()
+                                        : host_.options().depth == Depth::kFull &&
+                                              !enumeration_done_ && !plan_.stopped();
+    if (next || enumeration_left) {
+      ProbeKind kind = next ? next->kind : ProbeKind::kEnumerate;
+      probes_stopped(kind, "INTERRUPTED",
+                     "the scan was interrupted before the " + std::string(probe_name(kind)) +
+                         " probe; what it and the probes after it decide is left out");
+    }
     finish();
     return;
   }

@@ -76,6 +76,8 @@ class EndpointJob : public net::TcpConnection::Handler {
   void enumeration_recorded(tls::ProbeOutcome outcome);
   void probe_failed(ErrorKind kind, std::string detail, int alert = -1);
   void probe_finished(const ProbeOutcome& outcome);
+  // Notes in the record why the probes stopped early (the first reason only).
+  void probes_stopped(ProbeKind kind, std::string code, std::string detail);
   void main_succeeded(ProbeOutcome& outcome);
   // false: the certificate served without SNI does not parse (the probe failed).
   bool no_sni_succeeded();

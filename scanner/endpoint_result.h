@@ -49,6 +49,15 @@ struct Resumption {
 
 // SCHEMA.md `tls`. Fields filled only by deeper probes stay empty at basic depth and are
 // omitted from the record.
+// Why probes after the main handshake stopped before deciding everything: the probe that
+// could not run and what happened to it. The fields it (and the probes after it) would
+// have decided are absent from the record.
+struct ProbesIncomplete {
+  std::string probe;   // "versions", "ssl3", "ssl2", "no_sni", "resume_ticket", ...
+  std::string code;    // an error code of SCHEMA.md (CONNECTION_REFUSED, ...) or INTERRUPTED
+  std::string detail;  // a human sentence
+};
+
 struct TlsInfo {
   std::string version;  // "TLSv1.3"
   std::string cipher;   // IANA name
@@ -66,6 +75,7 @@ struct TlsInfo {
   std::optional<std::vector<std::pair<std::string, std::vector<std::string>>>> ciphers;
   std::optional<bool> server_preference;
   std::optional<std::vector<std::string>> groups;
+  std::optional<ProbesIncomplete> probes_incomplete;
 };
 
 struct EndpointResult {
