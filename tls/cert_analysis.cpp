@@ -4,12 +4,16 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include <array>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tls/ossl_ptr.h"
 
@@ -203,30 +207,141 @@ bool names_ocsp_responder(X509* cert) {
   return urls && sk_OPENSSL_STRING_num(urls.get()) > 0;
 }
 
+// What can be said of a certificate regardless of when it is asked: everything of the
+// `cert` object but days_left. The part chain.served[] needs is always there; the leaf's
+// extras (serial, names, key, OCSP) are filled the first time analyze_cert asks.
+struct Facts {
+  std::string subject;
+  std::string issuer;
+  std::string sha256;
+  std::string sig_alg;
+  std::optional<TimePoint> not_before;
+  std::optional<TimePoint> not_after;
+  bool self_signed = false;
+
+  bool has_leaf_extras = false;
+  std::string serial;
+  std::vector<std::string> san;
+  KeyInfo key;
+  bool ocsp_responder = false;
+};
+
+void describe_base(X509* cert, Facts& f) {
+  f.subject = name_text(X509_get_subject_name(cert));
+  f.issuer = name_text(X509_get_issuer_name(cert));
+  f.sha256 = sha256_hex(cert);
+  f.not_before = convert_time(X509_get0_notBefore(cert));
+  f.not_after = convert_time(X509_get0_notAfter(cert));
+  f.sig_alg = signature_algorithm(cert);
+  f.self_signed = X509_self_signed(cert, 0) == 1;
+}
+
+void describe_leaf_extras(X509* cert, Facts& f) {
+  f.serial = serial_hex(cert);
+  f.san = subject_alt_names(cert);
+  f.key = key_info(cert);
+  f.ocsp_responder = names_ocsp_responder(cert);
+  f.has_leaf_extras = true;
+}
+
+// Fleets serve the same certificates from many addresses (load balancers, wildcards, the
+// same intermediates everywhere), and analyze_cert and analyze_chain both describe the
+// leaf: each worker thread remembers the facts of the last few certificates it described.
+// Per thread, so no locks; a fixed number of slots, reused in turn, so bounded. An entry
+// holds a reference to its certificate: a hit needs the same SHA-1 fingerprint (which
+// OpenSSL computed once when it cached the extensions, as verification needs anyway) and
+// then the same content (X509_cmp compares the encoded TBS, then signature algorithm and
+// value), so a SHA-1 collision cannot pass one certificate off as another.
+class FactsCache {
+ public:
+  static constexpr size_t kSlots = 32;
+
+  // The facts of cert, described on a miss. The reference lives until the next call.
+  Facts& facts_for(X509* cert, const unsigned char (&sha1)[SHA_DIGEST_LENGTH]) {
+    for (Entry& e : entries_) {
+      if (e.cert && std::memcmp(e.sha1, sha1, sizeof(e.sha1)) == 0 &&
+          same_content(e.cert.get(), cert)) {
+        return e.facts;
+      }
+    }
+    Entry& e = entries_[next_];
+    next_ = (next_ + 1) % kSlots;
+    e.cert.reset();
+    e.facts = Facts{};
+    describe_base(cert, e.facts);
+    if (X509_up_ref(cert) == 1) {
+      e.cert.reset(cert);
+      std::memcpy(e.sha1, sha1, sizeof(e.sha1));
+    }
+    return e.facts;
+  }
+
+ private:
+  struct Entry {
+    X509Ptr cert;
+    unsigned char sha1[SHA_DIGEST_LENGTH] = {};
+    Facts facts;
+  };
+
+  static bool same_content(const X509* a, const X509* b) {
+    if (a == b) return true;
+    if (X509_cmp(a, b) != 0) return false;
+    const ASN1_BIT_STRING* sig_a = nullptr;
+    const ASN1_BIT_STRING* sig_b = nullptr;
+    const X509_ALGOR* alg_a = nullptr;
+    const X509_ALGOR* alg_b = nullptr;
+    X509_get0_signature(&sig_a, &alg_a, a);
+    X509_get0_signature(&sig_b, &alg_b, b);
+    if (sig_a == nullptr || sig_b == nullptr || alg_a == nullptr || alg_b == nullptr) return false;
+    return ASN1_STRING_cmp(sig_a, sig_b) == 0 && X509_ALGOR_cmp(alg_a, alg_b) == 0;
+  }
+
+  std::array<Entry, kSlots> entries_;
+  size_t next_ = 0;
+};
+
+// The facts of cert: from this thread's cache when the certificate has a fingerprint,
+// else described afresh into scratch (a certificate OpenSSL finds invalid or cannot hash).
+Facts& facts_of(X509* cert, Facts& scratch) {
+  const uint32_t flags = X509_get_extension_flags(cert);  // caches the extensions and SHA-1
+  unsigned char sha1[SHA_DIGEST_LENGTH];
+  unsigned int len = 0;
+  if ((flags & (EXFLAG_SET | EXFLAG_INVALID | EXFLAG_NO_FINGERPRINT)) == EXFLAG_SET &&
+      X509_digest(cert, EVP_sha1(), sha1, &len) == 1 && len == sizeof(sha1)) {
+    thread_local FactsCache cache;
+    return cache.facts_for(cert, sha1);
+  }
+  describe_base(cert, scratch);
+  return scratch;
+}
+
 }  // namespace
 
 CertInfo analyze_cert(X509* cert, int64_t now_unix) {
   CertInfo info;
   if (cert == nullptr) return info;
   ErrorQueueMark mark;
-  info.subject = name_text(X509_get_subject_name(cert));
-  info.issuer = name_text(X509_get_issuer_name(cert));
-  info.serial = serial_hex(cert);
-  if (auto from = convert_time(X509_get0_notBefore(cert))) {
-    info.not_before = std::move(from->text);
-    info.not_before_unix = from->unix_seconds;
+  Facts scratch;
+  Facts& f = facts_of(cert, scratch);
+  if (!f.has_leaf_extras) describe_leaf_extras(cert, f);
+  info.subject = f.subject;
+  info.issuer = f.issuer;
+  info.serial = f.serial;
+  if (f.not_before) {
+    info.not_before = f.not_before->text;
+    info.not_before_unix = f.not_before->unix_seconds;
   }
-  if (auto until = convert_time(X509_get0_notAfter(cert))) {
-    info.not_after = std::move(until->text);
-    info.not_after_unix = until->unix_seconds;
+  if (f.not_after) {
+    info.not_after = f.not_after->text;
+    info.not_after_unix = f.not_after->unix_seconds;
     info.days_left = floor_div(info.not_after_unix - now_unix, 86400);
   }
-  info.san = subject_alt_names(cert);
-  info.key = key_info(cert);
-  info.sig_alg = signature_algorithm(cert);
-  info.sha256 = sha256_hex(cert);
-  info.self_signed = X509_self_signed(cert, 0) == 1;
-  info.ocsp_responder = names_ocsp_responder(cert);
+  info.san = f.san;
+  info.key = f.key;
+  info.sig_alg = f.sig_alg;
+  info.sha256 = f.sha256;
+  info.self_signed = f.self_signed;
+  info.ocsp_responder = f.ocsp_responder;
   return info;
 }
 
@@ -234,18 +349,18 @@ ServedCert describe_served_cert(X509* cert) {
   ServedCert served;
   if (cert == nullptr) return served;
   ErrorQueueMark mark;
-  served.subject = name_text(X509_get_subject_name(cert));
-  served.issuer = name_text(X509_get_issuer_name(cert));
-  served.sha256 = sha256_hex(cert);
-  if (auto until = convert_time(X509_get0_notAfter(cert))) {
-    served.not_after = std::move(until->text);
-    served.not_after_unix = until->unix_seconds;
+  Facts scratch;
+  const Facts& f = facts_of(cert, scratch);
+  served.subject = f.subject;
+  served.issuer = f.issuer;
+  served.sha256 = f.sha256;
+  if (f.not_after) {
+    served.not_after = f.not_after->text;
+    served.not_after_unix = f.not_after->unix_seconds;
   }
-  if (auto from = convert_time(X509_get0_notBefore(cert))) {
-    served.not_before_unix = from->unix_seconds;
-  }
-  served.sig_alg = signature_algorithm(cert);
-  served.self_signed = X509_self_signed(cert, 0) == 1;
+  if (f.not_before) served.not_before_unix = f.not_before->unix_seconds;
+  served.sig_alg = f.sig_alg;
+  served.self_signed = f.self_signed;
   return served;
 }
 

@@ -20,6 +20,10 @@ namespace tlsfleet::tls {
 // - san lists DNS names and IP addresses in certificate order, other name types skipped;
 // - the thread's OpenSSL error queue is left as the caller had it.
 // A null cert yields a default CertInfo.
+// Descriptions are remembered per thread for the last 32 certificates (same SHA-1
+// fingerprint and same content, the certificate itself referenced), so describing the
+// leaf here and in analyze_chain, or the same certificate at many endpoints, is done
+// once; a certificate must not be changed after it was described.
 CertInfo analyze_cert(X509* cert, int64_t now_unix);
 
 // The `chain.served[]` entry for one served certificate, with the same promises.

@@ -173,7 +173,8 @@ ChainInfo analyze_chain(STACK_OF(X509) * served, X509_STORE* trust,
   info.outcome = classify(at_now.error);
   if (!info.trusted) info.verify_error = X509_verify_cert_error_string(at_now.error);
 
-  if (X509_self_signed(leaf, 0) == 1) {
+  // The leaf's description already holds its self-signed check (X509_self_signed).
+  if (info.served.front().self_signed) {
     info.complete = true;  // nothing above a self-signed leaf could have been sent
   } else if (at_now.trusted) {
     info.complete = chain_complete(at_now, certs);

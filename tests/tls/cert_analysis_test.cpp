@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/tls/test_pki.h"
@@ -341,6 +342,95 @@ TEST_F(CertAnalysisTest, DescribesAServedCertificate) {
   EXPECT_EQ(served.sig_alg, "sha1WithRSAEncryption");
   EXPECT_FALSE(served.self_signed);
   EXPECT_TRUE(describe_served_cert(root_.get()).self_signed);
+}
+
+// What the cache of descriptions must not change: a certificate described again (the same
+// object, or the same DER parsed anew, as every endpoint of a fleet serves it) reads the
+// same, days_left still counts from the time of asking, and describe_served_cert first
+// (as analyze_chain runs on a leaf) leaves nothing out of a later analyze_cert.
+TEST_F(CertAnalysisTest, DescribingAgainGivesTheSameFacts) {
+  CertSpec spec = test::leaf_spec();
+  spec.san = {"DNS:www.example.test", "IP:192.0.2.7"};
+  spec.ocsp_url = "http://ocsp.example.test";
+  X509Ptr first = round_trip(leaf(spec, keys().ec_p256.get()).get());
+  ASSERT_NE(first, nullptr);
+  const ServedCert served = describe_served_cert(first.get());
+  const CertInfo info = analyze_cert(first.get(), kNow);
+  EXPECT_EQ(info.subject, served.subject);
+  EXPECT_EQ(info.issuer, served.issuer);
+  EXPECT_EQ(info.sha256, served.sha256);
+  EXPECT_EQ(info.sha256, der_sha256(first.get()));
+  EXPECT_EQ(info.not_after, served.not_after);
+  EXPECT_EQ(info.not_after_unix, served.not_after_unix);
+  EXPECT_EQ(info.not_before_unix, served.not_before_unix);
+  EXPECT_EQ(info.sig_alg, served.sig_alg);
+  EXPECT_EQ(info.self_signed, served.self_signed);
+  EXPECT_EQ(info.san, (std::vector<std::string>{"www.example.test", "192.0.2.7"}));
+  EXPECT_EQ(info.key.type, "EC");
+  EXPECT_TRUE(info.ocsp_responder);
+  EXPECT_FALSE(info.serial.empty());
+
+  X509Ptr again = round_trip(first.get());
+  ASSERT_NE(again, nullptr);
+  const CertInfo later = analyze_cert(again.get(), kNow + 3 * kDay);
+  EXPECT_EQ(later.days_left, info.days_left - 3);
+  EXPECT_EQ(later.subject, info.subject);
+  EXPECT_EQ(later.serial, info.serial);
+  EXPECT_EQ(later.san, info.san);
+  EXPECT_EQ(later.sha256, info.sha256);
+  EXPECT_EQ(later.key.curve, info.key.curve);
+  EXPECT_EQ(later.ocsp_responder, info.ocsp_responder);
+  const ServedCert served_again = describe_served_cert(again.get());
+  EXPECT_EQ(served_again.sha256, served.sha256);
+  EXPECT_EQ(served_again.subject, served.subject);
+}
+
+// More distinct certificates than a worker remembers, described twice round: each keeps
+// its own facts, whether remembered or described afresh.
+TEST_F(CertAnalysisTest, ManyDistinctCertificatesKeepTheirOwnFacts) {
+  std::vector<X509Ptr> certs;
+  for (int i = 0; i < 80; ++i) {
+    CertSpec spec = test::leaf_spec();
+    spec.subject = {{"CN", "host" + std::to_string(i) + ".example.test"}};
+    spec.serial_hex = std::to_string(1000 + i);
+    certs.push_back(round_trip(leaf(spec, keys().ec_p256.get()).get()));
+    ASSERT_NE(certs.back(), nullptr);
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 80; ++i) {
+      X509* cert = certs[static_cast<size_t>(i)].get();
+      const std::string cn = "CN=host" + std::to_string(i) + ".example.test";
+      EXPECT_EQ(describe_served_cert(cert).subject, cn);
+      const CertInfo info = analyze_cert(cert, kNow);
+      EXPECT_EQ(info.subject, cn);
+      EXPECT_EQ(info.sha256, der_sha256(cert));
+    }
+  }
+}
+
+// Workers are threads: describing the same certificates from several at once is safe and
+// gives every one of them the same answer.
+TEST_F(CertAnalysisTest, ThreadsDescribeTheSameCertificatesAlike) {
+  X509Ptr cert = round_trip(leaf(test::leaf_spec(), keys().leaf.get()).get());
+  ASSERT_NE(cert, nullptr);
+  const CertInfo expected = analyze_cert(cert.get(), kNow);
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (size_t t = 0; t < mismatches.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        X509Ptr copy = round_trip(cert.get());
+        const CertInfo info = analyze_cert(i % 2 == 0 ? cert.get() : copy.get(), kNow);
+        const ServedCert served = describe_served_cert(copy.get());
+        if (info.subject != expected.subject || info.sha256 != expected.sha256 ||
+            info.san != expected.san || served.sha256 != expected.sha256) {
+          ++mismatches[t];
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 }  // namespace
