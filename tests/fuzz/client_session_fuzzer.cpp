@@ -1,7 +1,11 @@
 // A TLS client session fed whatever a server might send. Input: byte 0 picks the profile
-// (modern or one of the legacy ones) and whether SNI is sent, byte 1 the chunk size the
-// bytes arrive in (0: all at once), the rest is the server's side of the connection,
-// followed by EOF. The session must end in a state that says what happened.
+// (bits 0-1: modern or one of the legacy ones), whether SNI is sent (bit 7), where the
+// handshake stops early as the standard-depth probes do (bits 2-3: the end, the
+// ServerHello, the Certificate on the no-SNI probe's context that decrypts TLS 1.3 itself)
+// and whether a stopped session then goes on to the end (bit 4, as proceed() does); byte 1
+// the chunk size the bytes arrive in (0: all at once), the rest is the server's side of
+// the connection, followed by EOF. The session must end in a state that says what
+// happened.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -27,8 +31,23 @@ const tlsfleet::tls::ClientContexts& contexts() {
   return *c;
 }
 
+using tlsfleet::tls::StopPoint;
+
+StopPoint pick_stop(uint8_t choice) {
+  switch ((choice >> 2) & 3) {
+    case 1:
+      return StopPoint::kServerHello;
+    case 2:
+    case 3:
+      return StopPoint::kCertificate;
+    default:
+      return StopPoint::kFinished;
+  }
+}
+
 SSL_CTX* pick_context(uint8_t choice) {
   const auto& c = contexts();
+  if (pick_stop(choice) == StopPoint::kCertificate) return c.no_sni.get();
   switch (choice % 4) {
     case 1:
       return c.tls10.get();
@@ -56,6 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<std::string> sni;
   if (data[0] & 0x80) sni = "fuzz.test";
   ClientSession session(pick_context(data[0]), sni);
+  session.set_stop_point(pick_stop(data[0]));
+  const bool go_on = (data[0] & 0x10) != 0;
   size_t chunk = data[1] == 0 ? size : data[1];
   std::string out;
   session.start();
@@ -66,6 +87,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t n = left < chunk ? left : chunk;
     session.feed(bytes, n);
     check(session);
+    if (go_on && session.state() == ClientSession::State::kDone &&
+        session.stopped_at() != StopPoint::kFinished) {
+      session.proceed();
+      check(session);
+    }
+    // What a stopped probe reads: must be safe whatever arrived.
+    if (session.state() == ClientSession::State::kDone) {
+      (void)session.version();
+      (void)session.reused();
+      (void)session.peer_leaf_der();
+    }
     out.clear();
     session.take_output(out);
     bytes += n;

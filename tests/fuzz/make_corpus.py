@@ -105,9 +105,12 @@ def client_session_seeds(d):
         "sslv2_like": b"\x80\x2e\x02\x00\x02" + os.urandom(40),
     })
     for name, data in flights.items():
-        # byte 0: profile and SNI; byte 1: chunk size (0 = all at once)
+        # byte 0: profile, SNI, early stop (bits 2-3) and proceed (bit 4); byte 1: chunk
+        # size (0 = all at once). See client_session_fuzzer.cpp.
         put("client_session_fuzzer", name, b"\x80\x00" + data)
         put("client_session_fuzzer", name + "_dribbled_legacy", b"\x03\x07" + data)
+        put("client_session_fuzzer", name + "_stop_hello", b"\x84\x00" + data)
+        put("client_session_fuzzer", name + "_stop_certificate_proceed", b"\x18\x05" + data)
     return der
 
 
