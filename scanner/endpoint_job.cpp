@@ -416,6 +416,7 @@ void EndpointJob::probe_succeeded() {
       break;
     case ProbeKind::kSsl3Hello:
     case ProbeKind::kSsl2Hello:
+    case ProbeKind::kEnumerate:  // hand-built hellos: raw_probe_done(), never here
       break;
   }
   // Say goodbye properly; the bytes go out with the close. A handshake stopped early is

@@ -237,7 +237,9 @@ TEST(PlanReadAhead, CheckpointCursorNeverPassesQueuedItems) {
     size_t seen = ready.calls();
     size_t before = first.size();
     ASSERT_TRUE(plan->next_batch(first, 3 - first.size()));
-    if (first.size() == before) ASSERT_TRUE(ready.wait_past(seen));
+    if (first.size() == before) {
+      ASSERT_TRUE(ready.wait_past(seen));
+    }
   }
   // Let the reader fill its queue well past what was handed out.
   std::this_thread::sleep_for(100ms);
