@@ -469,19 +469,41 @@ ClientSession::State ClientSession::pump() {
       record_version_[0] = header[1];
       record_version_[1] = header[2];
       handshake_.append(data, body);
-      while (state_ == State::kHandshaking && handshake_.size() >= kMessageHeader) {
-        auto* msg = reinterpret_cast<const unsigned char*>(handshake_.data());
+      // Messages are taken from `used` on and erased once, below: a record packed with
+      // thousands of small messages must not cost a copy of the rest per message.
+      size_t used = 0;
+      // Messages that decide no stop (HelloRequests, ServerKeyExchange, ...) go to OpenSSL
+      // together, with one advance(): one handshake step per message was a flood's cost.
+      bool batched = false;
+      size_t batch_from = 0;
+      auto flush_batch = [&] {
+        if (!batched) return;
+        batched = false;
+        write_records(kHandshake, handshake_.data() + batch_from, used - batch_from);
+        advance();
+      };
+      while (state_ == State::kHandshaking && handshake_.size() - used >= kMessageHeader) {
+        auto* msg = reinterpret_cast<const unsigned char*>(handshake_.data() + used);
         size_t size = kMessageHeader + be24(msg + 1);
         if (size > kMaxHeldMessage) {
           // Larger than OpenSSL takes: it rejects the message as it would have.
-          write_records(kHandshake, handshake_.data(), handshake_.size());
-          handshake_.clear();
-          advance();
+          if (!batched) batch_from = used;
+          used = handshake_.size();
+          batched = true;
           break;
         }
-        if (handshake_.size() < size) break;
-        if (msg[0] == kCertificateType && stop_point_ == StopPoint::kCertificate &&
-            server_hello_seen_) {
+        if (handshake_.size() - used < size) break;
+        const bool decides = msg[0] == kServerHelloType ||
+                             (msg[0] == kCertificateType && stop_point_ == StopPoint::kCertificate);
+        if (!decides) {
+          if (!batched) batch_from = used;
+          used += size;
+          batched = true;
+          continue;
+        }
+        flush_batch();
+        if (state_ != State::kHandshaking) break;
+        if (msg[0] == kCertificateType && server_hello_seen_) {
           // TLS <= 1.2: the certificate comes in clear; OpenSSL need not parse the chain.
           // A malformed message is OpenSSL's to refuse.
           leaf_der_ = first_certificate(msg, size, false);
@@ -490,14 +512,14 @@ ClientSession::State ClientSession::pump() {
             break;
           }
         }
-        std::string message = handshake_.substr(0, size);
+        std::string message = handshake_.substr(used, size);
         if (msg[0] == kServerHelloType && stop_point_ == StopPoint::kServerHello &&
             !is_hello_retry(message) && resumed_tls13_hello(message)) {
           resumed_by_hello_ = true;  // OpenSSL never sees it: no key exchange
           stop(StopPoint::kServerHello);
           break;
         }
-        handshake_.erase(0, size);
+        used += size;
         if (message[0] == kServerHelloType && is_hello_retry(message)) {
           hello_retried_ = true;
           key_share_group_ = -1;
@@ -510,6 +532,8 @@ ClientSession::State ClientSession::pump() {
           if (stop_point_ == StopPoint::kServerHello) stop(StopPoint::kServerHello);
         }
       }
+      if (state_ == State::kHandshaking) flush_batch();
+      handshake_.erase(0, used);
       continue;
     }
     if (!handshake_.empty()) {
