@@ -186,6 +186,8 @@ class Resolver::Impl {
   std::string init(const std::vector<std::string>& servers_csv);
   void resolve(const std::string& name, Callback cb);
   void reverse(const IpAddress& address, Callback cb);
+  // After close(): answers cb with the closed answer (now or on the next turn); true then.
+  bool answered_closed(Callback& cb);
   void close();
   bool closed() const { return open_handles_ == 0 && poller_.closed(); }
   size_t in_flight() const { return callbacks_pending_; }
@@ -321,19 +323,22 @@ std::string Resolver::Impl::init(const std::vector<std::string>& servers_csv) {
   return {};
 }
 
-void Resolver::Impl::resolve(const std::string& name, Callback cb) {
-  ++callbacks_pending_;
-  if (closing_ && idle_closed_) {
-    // Misuse (resolve() once closed() is true): no handle is left to call back later
+bool Resolver::Impl::answered_closed(Callback& cb) {
+  if (!closing_) return false;
+  if (idle_closed_) {
+    // Misuse (a lookup once closed() is true): no handle is left to call back later
     // from, and calling back now beats never calling back.
     --callbacks_pending_;
     cb(closed_answer_);
-    return;
-  }
-  if (closing_) {
+  } else {
     deliver(std::move(cb), &closed_answer_);
-    return;
   }
+  return true;
+}
+
+void Resolver::Impl::resolve(const std::string& name, Callback cb) {
+  ++callbacks_pending_;
+  if (answered_closed(cb)) return;
   if (name.empty()) {
     // c-ares would ask the server for the root's address instead.
     deliver(std::move(cb), &empty_name_answer_);
@@ -393,15 +398,7 @@ void Resolver::Impl::index(Entry* entry) {
 
 void Resolver::Impl::reverse(const IpAddress& address, Callback cb) {
   ++callbacks_pending_;
-  if (closing_ && idle_closed_) {
-    --callbacks_pending_;
-    cb(closed_answer_);
-    return;
-  }
-  if (closing_) {
-    deliver(std::move(cb), &closed_answer_);
-    return;
-  }
+  if (answered_closed(cb)) return;
   // A leading space keeps PTR entries apart from names, which never start with one.
   if (Entry* entry = join_or_add(" ptr " + address.to_string(), cb)) {
     entry->reverse_of = address;

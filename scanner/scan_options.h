@@ -21,21 +21,21 @@ struct ScanOptions {
   OutputFormat format = OutputFormat::kNative;
   Depth depth = Depth::kStandard;
   int concurrency = 1000;
-  double rate = 0;                       // new connections per second; 0 = no limit
+  double rate = 0;  // new connections per second; 0 = no limit
   double timeout_s = 5;
   double dns_timeout_s = 3;
   int retries = 1;
   std::vector<std::string> resolvers;
   std::string ca_file;
   std::optional<std::string> sni;
-  int threads = 0;                       // 0 = one per core
+  int threads = 0;  // 0 = one per core
   bool ipv6 = false;
   std::string exclude_file;
   int expiry_warn_days = 30;
-  std::optional<int> fail_on;            // Severity as int; exit 1 at or above it
-  std::optional<bool> progress;          // unset: on when stderr is a terminal
-  bool quiet = false;                    // no summary line
-  size_t max_read_bytes = 1 << 20;       // per connection
+  std::optional<int> fail_on;       // Severity as int; exit 1 at or above it
+  std::optional<bool> progress;     // unset: on when stderr is a terminal
+  bool quiet = false;               // no summary line
+  size_t max_read_bytes = 1 << 20;  // per connection
 
   // Fleet operations (docs/CLI.md): order, slices, resume, politeness, reverse DNS.
   std::optional<uint64_t> seed;  // --seed; unset: the checkpoint's, else random

@@ -16,18 +16,30 @@ namespace {
 // OpenSSL names some groups by their X9.62/SEC names; SCHEMA.md uses the IANA ones.
 std::optional<std::string> group_name(int nid) {
   switch (nid) {
-    case 0: return std::nullopt;
-    case NID_X25519: return "X25519";
-    case NID_X448: return "X448";
-    case NID_X9_62_prime256v1: return "secp256r1";
-    case NID_secp384r1: return "secp384r1";
-    case NID_secp521r1: return "secp521r1";
-    case NID_ffdhe2048: return "ffdhe2048";
-    case NID_ffdhe3072: return "ffdhe3072";
-    case NID_ffdhe4096: return "ffdhe4096";
-    case NID_ffdhe6144: return "ffdhe6144";
-    case NID_ffdhe8192: return "ffdhe8192";
-    default: break;
+    case 0:
+      return std::nullopt;
+    case NID_X25519:
+      return "X25519";
+    case NID_X448:
+      return "X448";
+    case NID_X9_62_prime256v1:
+      return "secp256r1";
+    case NID_secp384r1:
+      return "secp384r1";
+    case NID_secp521r1:
+      return "secp521r1";
+    case NID_ffdhe2048:
+      return "ffdhe2048";
+    case NID_ffdhe3072:
+      return "ffdhe3072";
+    case NID_ffdhe4096:
+      return "ffdhe4096";
+    case NID_ffdhe6144:
+      return "ffdhe6144";
+    case NID_ffdhe8192:
+      return "ffdhe8192";
+    default:
+      break;
   }
   if ((nid & TLSEXT_nid_unknown) != 0) {
     char hex[16];
@@ -60,12 +72,18 @@ std::optional<std::string> dh_group_name(SSL* ssl) {
 
 std::string version_name(int version) {
   switch (version) {
-    case SSL3_VERSION: return "SSLv3";
-    case TLS1_VERSION: return "TLSv1.0";
-    case TLS1_1_VERSION: return "TLSv1.1";
-    case TLS1_2_VERSION: return "TLSv1.2";
-    case TLS1_3_VERSION: return "TLSv1.3";
-    default: return "unknown";
+    case SSL3_VERSION:
+      return "SSLv3";
+    case TLS1_VERSION:
+      return "TLSv1.0";
+    case TLS1_1_VERSION:
+      return "TLSv1.1";
+    case TLS1_2_VERSION:
+      return "TLSv1.2";
+    case TLS1_3_VERSION:
+      return "TLSv1.3";
+    default:
+      return "unknown";
   }
 }
 

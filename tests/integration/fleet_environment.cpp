@@ -28,23 +28,6 @@ using namespace std::chrono_literals;
 std::unique_ptr<Fleet> g_fleet;
 std::string g_binary;
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
-
-std::map<std::string, std::string> read_env_file(const fs::path& path) {
-  std::map<std::string, std::string> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    auto eq = line.find('=');
-    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return out;
-}
-
 class FleetEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
@@ -98,6 +81,23 @@ class FleetEnvironment : public ::testing::Environment {
 };
 
 }  // namespace
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+std::map<std::string, std::string> read_env_file(const std::filesystem::path& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
 
 std::string Fleet::value(const std::string& key) const {
   auto it = env_.find(key);

@@ -3,6 +3,7 @@
 // the KEY=VALUE lines of its fleet.env, stopped at the end.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -43,5 +44,10 @@ const Fleet& fleet();
 
 // The tlsfleet binary under test ($TLSFLEET_BIN).
 const std::string& tlsfleet_binary();
+
+// The variable's value, or fallback when it is unset or empty.
+std::string env_or(const char* name, const std::string& fallback);
+// KEY=VALUE lines of an env file (fleet.env, hostile.env); blank and '#' lines skipped.
+std::map<std::string, std::string> read_env_file(const std::filesystem::path& path);
 
 }  // namespace tlsfleet::integration

@@ -83,9 +83,22 @@ std::map<std::string, int> statuses(const std::string& path, size_t* lines, size
 // never start.
 std::vector<std::string> scan_args(const std::string& out, const std::string& timeout) {
   const Fleet& f = fleet();
-  std::vector<std::string> args = {tlsfleet_binary(), "scan", "--no-progress", "--timeout",
-                                   timeout, "-c", "3", "--per-host", "3", "--threads", "1",
-                                   "-p", f.port(), "-o", out, f.ip("closed")};
+  std::vector<std::string> args = {tlsfleet_binary(),
+                                   "scan",
+                                   "--no-progress",
+                                   "--timeout",
+                                   timeout,
+                                   "-c",
+                                   "3",
+                                   "--per-host",
+                                   "3",
+                                   "--threads",
+                                   "1",
+                                   "-p",
+                                   f.port(),
+                                   "-o",
+                                   out,
+                                   f.ip("closed")};
   for (int i = 0; i < 10; ++i) args.push_back(f.ip("silent"));
   return args;
 }
