@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/integration/fleet_environment.h"
+#include "tests/integration/process_runner.h"
 #include "tests/integration/scan_run.h"
 
 namespace tlsfleet::integration {
@@ -75,20 +76,11 @@ struct Child {
 };
 
 Child spawn(const std::vector<std::string>& args, const std::string& err_path) {
-  Child c;
-  c.pid = fork();
-  if (c.pid == 0) {
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, 0);
-    dup2(devnull, 1);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(err, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  Child c{start_process(args, devnull, devnull, err)};
+  close(devnull);
+  close(err);
   return c;
 }
 

@@ -41,11 +41,12 @@ class Pipe {
   int fds_[2] = {-1, -1};
 };
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, Pipe& in, Pipe& out, Pipe& err) {
-  setpgid(0, 0);
-  dup2(in.read_end(), STDIN_FILENO);
-  dup2(out.write_end(), STDOUT_FILENO);
-  dup2(err.write_end(), STDERR_FILENO);
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, int in, int out, int err,
+                             bool own_group) {
+  if (own_group) setpgid(0, 0);
+  dup2(in, STDIN_FILENO);
+  dup2(out, STDOUT_FILENO);
+  dup2(err, STDERR_FILENO);
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -56,6 +57,14 @@ class Pipe {
 }
 
 }  // namespace
+
+pid_t start_process(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd,
+                    int stderr_fd) {
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) exec_child(argv, stdin_fd, stdout_fd, stderr_fd, false);
+  return pid;
+}
 
 std::string ProcessResult::describe() const {
   std::string how = timed_out     ? "killed at the deadline"
@@ -73,7 +82,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   const auto deadline = start + limit;
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) exec_child(argv, in, out, err);
+  if (pid == 0) exec_child(argv, in.read_end(), out.write_end(), err.write_end(), true);
   setpgid(pid, pid);  // also here, so that the group exists whoever runs first
   in.close_read();
   out.close_write();

@@ -3,6 +3,8 @@
 // kills it and anything it started.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -24,5 +26,12 @@ struct ProcessResult {
 // argv[0] is the program path (no PATH search). stdin_text is written, then stdin closed.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text,
                           std::chrono::milliseconds limit);
+
+// Starts argv (argv[0] a path) with these descriptors as its stdin, stdout and stderr, in
+// the caller's process group (so the test can signal it alone), and returns at once with
+// its pid; the caller waits for it. Descriptors the child must not keep (the other ends of
+// pipes) should be O_CLOEXEC.
+pid_t start_process(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd,
+                    int stderr_fd);
 
 }  // namespace tlsfleet::integration

@@ -17,6 +17,7 @@
 
 #include "tests/integration/fleet_environment.h"
 #include "tests/integration/hostile_servers.h"
+#include "tests/integration/process_runner.h"
 #include "tests/integration/scan_run.h"
 
 namespace tlsfleet::integration {
@@ -250,22 +251,10 @@ class StdinScan {
     std::vector<std::string> args = {tlsfleet_binary(), "scan", "--no-progress",
                                      "--timeout",       "1",    "-p",
                                      fleet().port(),    "-i",   "-"};
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      close(in[1]);
-      close(out[0]);
-      int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    int in[2], out[2], devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return;
+    pid_ = start_process(args, in[0], out[1], devnull);
+    close(devnull);
     close(in[0]);
     close(out[1]);
     stdin_ = in[1];
