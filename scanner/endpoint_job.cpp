@@ -171,11 +171,15 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
       client = std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni);
       break;
     case ProbeKind::kResumeSessionId:
-      client = std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni,
-                                                    session_id_session_.get());
+      // A session the no-SNI probe made is offered as it was made: without SNI.
+      client = std::make_unique<tls::ClientSession>(
+          contexts.up_to(probe_.max_version),
+          session_id_without_sni_ ? std::nullopt : spec_.sni, session_id_session_.get());
       break;
     case ProbeKind::kNoSni:
       client = std::make_unique<tls::ClientSession>(contexts.no_sni.get(), std::nullopt);
+      if (probe_.max_version != 0) SSL_set_max_proto_version(client->ssl(), probe_.max_version);
+      if (probe_.session_id_source) SSL_set_options(client->ssl(), SSL_OP_NO_TICKET);
       break;
     case ProbeKind::kResumeTicket:
       client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni,
@@ -403,9 +407,22 @@ void EndpointJob::probe_succeeded() {
       }
       break;
     case ProbeKind::kNoSni:
-      if (!no_sni_succeeded()) {
-        probe_failed(ErrorKind::kProtocolError, "the default certificate does not parse");
-        return;
+      if (!no_sni_recorded_) {
+        if (!no_sni_succeeded()) {
+          probe_failed(ErrorKind::kProtocolError, "the default certificate does not parse");
+          return;
+        }
+        no_sni_recorded_ = true;
+        if (!finished && plan_.completes_after_certificate(no_sni_same_leaf_, outcome.version,
+                                                           has_session_id(SSL_get_session(ssl)))) {
+          // The same certificate without SNI: finish, for the session-ID probe to resume.
+          session_progress(client_->proceed());
+          return;
+        }
+      }
+      if (finished && outcome.has_session_id && !session_id_session_) {
+        session_id_session_ = share(client_->session());
+        session_id_without_sni_ = true;
       }
       break;
     case ProbeKind::kResumeTicket:
@@ -471,6 +488,7 @@ bool EndpointJob::no_sni_succeeded() {
   std::optional<bool> covers_name;
   if (!der.empty()) {
     std::string sha256 = sha256_hex(der);
+    no_sni_same_leaf_ = result_.cert && sha256 == result_.cert->sha256;
     if (spec_.sni) {
       if (result_.cert && sha256 == result_.cert->sha256 && main_leaf_covers_sni_) {
         // The main handshake's own leaf, already matched against the name.
@@ -560,8 +578,12 @@ void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {
   if (outcome.connected && result_.tls) {
     switch (probe_.kind) {
       case ProbeKind::kNoSni:
-        result_.tls->sni_required = true;
-        result_.tls->default_cert_probed = true;
+        // (Failing after the certificate, while finishing as the session-ID source, says
+        // nothing about SNI: the default certificate is already recorded.)
+        if (!no_sni_recorded_) {
+          result_.tls->sni_required = true;
+          result_.tls->default_cert_probed = true;
+        }
         break;
       case ProbeKind::kResumeTicket:
         ticket_resumed_ = false;

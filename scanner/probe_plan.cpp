@@ -48,6 +48,13 @@ bool ProbePlan::completes_after_hello(bool hello_has_session_id) const {
   }
 }
 
+bool ProbePlan::completes_after_certificate(bool same_leaf, int version,
+                                           bool hello_has_session_id) const {
+  return current_ && current_->kind == ProbeKind::kNoSni && current_->session_id_source &&
+         session_id_version_ == 0 && same_leaf && is_tls_version(version) &&
+         version <= TLS1_2_VERSION && hello_has_session_id;
+}
+
 ProbePlan::ProbePlan(Depth depth, bool sends_sni) : depth_(depth), sends_sni_(sends_sni) {}
 
 std::optional<bool> ProbePlan::legacy_accepted(int version) const {
@@ -101,7 +108,15 @@ std::optional<ProbeSpec> ProbePlan::next() {
     }
     current_ = ProbeSpec{ProbeKind::kSsl2Hello, 0};
   } else if (sends_sni_ && main_ok_ && !no_sni_done_) {
-    current_ = ProbeSpec{ProbeKind::kNoSni, 0};
+    // Once TLS 1.2 is known to be accepted, the no-SNI hello offers no more: the default
+    // certificate then comes in clear, with no key exchange on either side.
+    current_ = ProbeSpec{ProbeKind::kNoSni,
+                         accepted(TLS1_2_VERSION).value_or(false) ? TLS1_2_VERSION : 0};
+    // A TLS <= 1.2 main handshake left no session ID (it took a ticket): this probe may
+    // supply one (see the class comment).
+    current_->session_id_source = session_id_version_ == 0 && !session_id_source_done_ &&
+                                  is_tls_version(main_version_) &&
+                                  main_version_ <= TLS1_2_VERSION;
   } else if (ticket_available_ && !ticket_done_) {
     current_ = ProbeSpec{ProbeKind::kResumeTicket, 0};
   } else if (session_id_version_ == 0 && !session_id_source_done_) {
@@ -141,6 +156,7 @@ void ProbePlan::record(const ProbeOutcome& o) {
         return;
       }
       main_ok_ = o.handshake_ok;
+      if (o.handshake_ok) main_version_ = o.version;
       if (o.handshake_ok && is_tls_version(o.version)) {
         // The main hello offered 1.2 and 1.3: the server picked its highest of those.
         learn_range(o.version + 1, TLS1_3_VERSION, false);
@@ -176,6 +192,10 @@ void ProbePlan::record(const ProbeOutcome& o) {
       return;  // the job sets the verdict; nothing adapts on it
     case ProbeKind::kNoSni:
       no_sni_done_ = true;
+      if (current_->session_id_source && o.handshake_ok && o.has_session_id &&
+          session_id_version_ == 0) {
+        session_id_version_ = o.version;
+      }
       return;
     case ProbeKind::kResumeTicket:
       ticket_done_ = true;

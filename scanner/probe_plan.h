@@ -4,7 +4,15 @@
 // Standard depth, for a server with TLS 1.2 and 1.3 and a name to send: the main
 // handshake; "highest version up to 1.2" (which also yields a session-ID session), then
 // "up to 1.1" (refused); the SSLv3 hello; the same handshake without SNI; resumption by
-// ticket (the main handshake's) and by session ID. Seven connections. SSLv2 is probed
+// ticket (the main handshake's) and by session ID. Seven connections.
+//
+// A server whose highest version is TLS 1.2 and that issues tickets sends an empty session
+// ID with the main handshake's ticket, so no session ID is held yet when the no-SNI probe
+// comes. That probe then asks without the ticket extension and, when it draws the main
+// handshake's certificate at TLS <= 1.2 and a session ID, finishes the handshake: its
+// session is the one the session-ID probe resumes (without SNI, as it was made), which
+// spares a handshake of its own. Only the default virtual host's session cache is asked
+// then; the certificate being the same is what makes it the host's. SSLv2 is probed
 // only when TLS 1.3 is refused: no TLS stack that speaks TLS 1.3 still speaks SSLv2
 // (OpenSSL dropped it in 1.1.0, years before 1.1.1 brought TLS 1.3), so a TLS 1.3 server
 // is recorded as refusing SSLv2 without a connection. That keeps every server at 8 or
@@ -47,8 +55,13 @@ enum class ProbeReach {
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::kMain;
-  int max_version = 0;  // kVersion, kSessionIdSource, kResumeSessionId: OpenSSL version
+  // kVersion, kSessionIdSource, kResumeSessionId: OpenSSL version. kNoSni: TLS1_2_VERSION
+  // once TLS 1.2 is known to be accepted (0: the modern profile's TLS 1.2-1.3).
+  int max_version = 0;
   ProbeReach reach = ProbeReach::kFinished;
+  // kNoSni: offer no ticket, so the server's session (if it finishes) has a session ID;
+  // see the class comment.
+  bool session_id_source = false;
 };
 
 // The reach of each kind of OpenSSL probe (kFinished for the hand-built hellos, which
@@ -93,6 +106,10 @@ class ProbePlan {
   // the ServerHello carries a session ID (a TLS <= 1.2 server that sends none caches
   // nothing, so the full handshake would give no session to resume either).
   bool completes_after_hello(bool hello_has_session_id) const;
+  // The no-SNI probe stopped at the certificate: it must still finish the handshake when
+  // it is the session-ID source (ProbeSpec::session_id_source), drew the main handshake's
+  // leaf (same_leaf) at TLS <= 1.2 and a ServerHello with a session ID.
+  bool completes_after_certificate(bool same_leaf, int version, bool hello_has_session_id) const;
   // Stopped early (a connection failed): what was not decided stays undecided.
   bool stopped() const { return stop_; }
   bool main_ok() const { return main_ok_; }
@@ -111,6 +128,7 @@ class ProbePlan {
   std::optional<ProbeSpec> current_;
   bool stop_ = false;
   bool main_ok_ = false;
+  int main_version_ = 0;  // what the main handshake negotiated (OpenSSL number)
 
   // Version search: the next "up to" bound, 0 when finished.
   int next_version_bound_ = 0;

@@ -3,7 +3,6 @@
 // issue 3 allows: accepted suites + accepted versions + accepted groups + 6.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <set>
 
 #include "tests/integration/fleet_environment.h"
@@ -22,16 +21,6 @@ int64_t count_suites(const Record& r) {
   for (auto field : ciphers) n += static_cast<int64_t>(simdjson::dom::array(field.value).size());
   return n;
 }
-
-// Servers whose highest version is TLS 1.2 and that issue tickets pay a fixed cost the
-// budget's "+ 6" cannot hold: the main handshake, the handshake without SNI, resumption
-// by ticket, a ticket-less handshake for a session ID and its resumption (OpenSSL servers
-// send an empty session ID in a ServerHello that comes with a ticket), the SSLv2 hello
-// (TLS 1.3 is what lets the others skip it), the chain hello refusing TLS 1.1 and below,
-// and the refusals ending the suite and group lists. They are one connection over; the
-// test holds them to that so the gap stays visible (docs/ENGINE.md).
-const std::map<std::string, int64_t> kKnownOverBudget = {
-    {"legacy", 1}, {"tls12", 1}, {"weakcipher", 1}, {"dheonly", 1}};
 
 TEST(ScanFull, EveryFleetServerWithinTheConnectionBudget) {
   const Fleet& f = fleet();
@@ -77,8 +66,6 @@ TEST(ScanFull, EveryFleetServerWithinTheConnectionBudget) {
     const int64_t groups =
         r->has("/tls/groups") ? static_cast<int64_t>(r->strings("/tls/groups").size()) : 0;
     int64_t budget = suites + versions + groups + 6;
-    auto known = kKnownOverBudget.find(scenario);
-    if (known != kKnownOverBudget.end()) budget += known->second;
     EXPECT_LE(r->integer("/connections"), budget)
         << scenario << ": " << suites << " suites, " << versions << " versions, " << groups
         << " groups: " << r->line();

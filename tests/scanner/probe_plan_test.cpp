@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace tlsfleet::scanner {
@@ -22,7 +24,7 @@ ProbeOutcome answer(const Server& s, const ProbeSpec& p) {
   ProbeOutcome o;
   o.connected = s.reachable;
   if (!s.reachable) return o;
-  int high = p.kind == ProbeKind::kMain || p.kind == ProbeKind::kNoSni ||
+  int high = p.kind == ProbeKind::kMain || (p.kind == ProbeKind::kNoSni && p.max_version == 0) ||
                      p.kind == ProbeKind::kResumeTicket
                  ? TLS1_3_VERSION
                  : p.max_version;
@@ -34,7 +36,8 @@ ProbeOutcome answer(const Server& s, const ProbeSpec& p) {
       break;
     }
   }
-  bool ticketable = p.kind == ProbeKind::kMain || p.kind == ProbeKind::kNoSni;
+  bool ticketable =
+      p.kind == ProbeKind::kMain || (p.kind == ProbeKind::kNoSni && !p.session_id_source);
   o.has_ticket = o.handshake_ok && s.tickets && ticketable;
   o.has_session_id =
       o.handshake_ok && !o.has_ticket && s.session_ids && o.version <= TLS1_2_VERSION;
@@ -90,16 +93,86 @@ TEST(ProbePlan, Tls13OnlyServerHasNoSessionIdToResume) {
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSessionIdSource), 0);
 }
 
-TEST(ProbePlan, Tls12ServerWithTicketsGetsASessionIdSource) {
-  ProbePlan plan(Depth::kStandard, true);
-  auto kinds = run(plan, {{TLS1_2_VERSION}, true, true});
-  EXPECT_EQ(plan.accepted(TLS1_3_VERSION), false);
-  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSessionIdSource), 1);
-  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kResumeSessionId), 1);
-  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kResumeTicket), 1);
-  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSsl2Hello), 1)
-      << "no TLS 1.3: SSLv2 must be asked";
-  EXPECT_LE(kinds.size(), 8u);
+// The TLS 1.2 main handshake took a ticket (and so an empty session ID): the no-SNI probe,
+// asking without tickets, is the session-ID source; no connection of its own.
+TEST(ProbePlan, Tls12ServerWithTicketsTakesItsSessionIdFromTheNoSniProbe) {
+  for (Depth depth : {Depth::kStandard, Depth::kFull}) {
+    ProbePlan plan(depth, true);
+    auto kinds = run(plan, {{TLS1_2_VERSION}, true, true});
+    EXPECT_EQ(plan.accepted(TLS1_3_VERSION), false);
+    EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSessionIdSource), 0);
+    EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kResumeSessionId), 1);
+    EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kResumeTicket), 1);
+    EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSsl2Hello), 1)
+        << "no TLS 1.3: SSLv2 must be asked";
+    EXPECT_EQ(plan.session_id_version(), TLS1_2_VERSION);
+    EXPECT_LE(kinds.size(), 7u);
+  }
+}
+
+// The no-SNI probe goes on past the certificate only as the session-ID source, with the
+// main handshake's leaf, at TLS <= 1.2, and a ServerHello that carries a session ID; when
+// it does not, the session-ID source gets its own connection as before.
+TEST(ProbePlan, NoSniProbeIsTheSessionIdSourceOnlyWithTheMainLeaf) {
+  ProbePlan plan(Depth::kFull, true);
+  ASSERT_EQ(plan.next()->kind, ProbeKind::kMain);
+  ProbeOutcome main;
+  main.connected = main.handshake_ok = true;
+  main.version = TLS1_2_VERSION;
+  main.has_ticket = true;
+  plan.record(main);
+  std::optional<ProbeSpec> p;
+  while ((p = plan.next()) && p->kind != ProbeKind::kNoSni) {
+    EXPECT_FALSE(plan.completes_after_certificate(true, TLS1_2_VERSION, true));
+    ProbeOutcome refused;
+    refused.connected = true;
+    plan.record(refused);
+  }
+  ASSERT_TRUE(p.has_value());
+  EXPECT_TRUE(p->session_id_source);
+  EXPECT_EQ(p->reach, ProbeReach::kCertificate);
+  EXPECT_TRUE(plan.completes_after_certificate(true, TLS1_2_VERSION, true));
+  EXPECT_FALSE(plan.completes_after_certificate(false, TLS1_2_VERSION, true))
+      << "another certificate: another virtual host, maybe another session cache";
+  EXPECT_FALSE(plan.completes_after_certificate(true, TLS1_3_VERSION, true));
+  EXPECT_FALSE(plan.completes_after_certificate(true, TLS1_2_VERSION, false));
+  ProbeOutcome other_host;  // stopped at the certificate: no session
+  other_host.connected = other_host.handshake_ok = true;
+  other_host.version = TLS1_2_VERSION;
+  plan.record(other_host);
+  std::vector<ProbeKind> rest;
+  while ((p = plan.next())) {
+    rest.push_back(p->kind);
+    ProbeOutcome ok;
+    ok.connected = ok.handshake_ok = true;
+    ok.version = TLS1_2_VERSION;
+    ok.has_session_id = p->kind == ProbeKind::kSessionIdSource;
+    plan.record(ok);
+  }
+  std::vector<ProbeKind> expected = {ProbeKind::kResumeTicket, ProbeKind::kSessionIdSource,
+                                     ProbeKind::kResumeSessionId};
+  EXPECT_EQ(rest, expected);
+}
+
+// A TLS 1.3 main handshake: the no-SNI probe stays a certificate probe; it offers TLS 1.2
+// at most once TLS 1.2 is known to be accepted (the certificate in clear, no key
+// exchange), TLS 1.3 otherwise.
+TEST(ProbePlan, NoSniProbeAfterTls13IsNoSessionIdSource) {
+  for (Depth depth : {Depth::kStandard, Depth::kFull}) {
+    for (const Server& s : {Server{{TLS1_2_VERSION, TLS1_3_VERSION}}, Server{{TLS1_3_VERSION}}}) {
+      ProbePlan plan(depth, true);
+      int no_sni = 0;
+      while (auto p = plan.next()) {
+        if (p->kind == ProbeKind::kNoSni) {
+          ++no_sni;
+          EXPECT_FALSE(p->session_id_source);
+          EXPECT_EQ(p->max_version, s.versions.size() == 2 ? TLS1_2_VERSION : 0);
+        }
+        plan.record(answer(s, *p));
+      }
+      EXPECT_EQ(no_sni, 1);
+    }
+  }
 }
 
 TEST(ProbePlan, ModernHelloRefusedStillSearchesOldVersions) {
@@ -147,6 +220,14 @@ std::vector<ProbeKind> run_stopping(ProbePlan& plan, const Server& s, int* compl
     if (p->reach == ProbeReach::kServerHello && o.handshake_ok) {
       bool hello_has_session_id = s.session_ids && o.version <= TLS1_2_VERSION;
       completes = plan.completes_after_hello(hello_has_session_id);
+      if (!completes) {
+        o.has_ticket = false;
+        o.has_session_id = false;
+      }
+    }
+    if (p->reach == ProbeReach::kCertificate && o.handshake_ok) {
+      bool hello_has_session_id = s.session_ids && o.version <= TLS1_2_VERSION;
+      completes = plan.completes_after_certificate(true, o.version, hello_has_session_id);
       if (!completes) {
         o.has_ticket = false;
         o.has_session_id = false;
