@@ -14,7 +14,8 @@
 #    REPEAT times interleaved, keeping the median: endpoints/s, CPU per endpoint (user+sys
 #    of the child), peak RSS, nginx's CPU per handshake and the ratios;
 #  - --depth standard and full on DEPTH_SWEEP addresses when the build has them
-#    (otherwise says so), and nmap's
+#    (otherwise says so), with the defaults and matched to the one-process baseline
+#    (--threads 1 -c CLIENT_IN_FLIGHT), REPEAT interleaved rounds each, and nmap's
 #    ssl-enum-ciphers on NMAP_HOSTS of the same targets when nmap is installed;
 #  - INFLIGHT connections at once against a listener that accepts and stays silent:
 #    peak RSS per connection and how close each endpoint closed to its 3 s deadline;
@@ -395,20 +396,43 @@ depth_rows() {
   for depth in standard full; do
     if "$BIN" scan --depth "$depth" --no-progress -q --timeout 0.5 -p 9 127.0.0.1 -o /dev/null \
       >/dev/null 2>"$W/depth-$depth.err"; then
-      local hosts=$DEPTH_SWEEP last rt
+      local hosts=$DEPTH_SWEEP last variant n
       last=$(ip_at "$hosts")
-      rt=$W/runs/depth-$depth
-      timed "$rt.time" timeout 600 "$BIN" scan "127.1.0.1-$last" -p 443 --depth "$depth" \
-        --sni bench.test --ca-file "$CA" --timeout 5 --no-progress -q -o "$rt.ndjson" || true
-      local ok wall user sys rss
-      ok=$(grep -c '"status":"ok"' "$rt.ndjson" || true)
-      read -r wall user sys rss <"$rt.time"
-      local cpu
-      cpu=$(calc "($user + $sys) * 1000 / max($ok, 1)" .3f)
-      row "$depth, ECDSA P-256, $hosts addresses" "tlsfleet --depth $depth" \
-        "$(calc "$ok / $wall" ,.1f)" "$cpu" "$(calc "$rss / 1024" .1f) MiB" "—" \
-        "$(calc "$cpu / $BASE1_CPU_ecdsa" .2f)" "—"
-      eval "DEPTH_CPU_$depth=$cpu DEPTH_EPS_$depth=$(calc "$ok / $wall" .2f)"
+      # Two ways: the defaults (one thread per core, default concurrency), and matched to
+      # the one-process baseline (one thread, CLIENT_IN_FLIGHT connections). REPEAT rounds
+      # each, interleaved; the median is kept.
+      for n in $(seq 1 "$REPEAT"); do
+        for variant in default matched; do
+          local extra=()
+          [ "$variant" = matched ] && extra=(--threads 1 -c "$CLIENT_IN_FLIGHT")
+          timed "$W/runs/depth-$depth-$variant.$n.time" timeout 600 "$BIN" scan \
+            "127.1.0.1-$last" -p 443 --depth "$depth" --sni bench.test --ca-file "$CA" \
+            --timeout 5 --no-progress -q "${extra[@]}" -o "$W/runs/depth-$depth-$variant.$n.ndjson" || true
+        done
+      done
+      for variant in default matched; do
+        local ok wall user sys rss eps=() cpu=() rsss=() label
+        for n in $(seq 1 "$REPEAT"); do
+          ok=$(grep -c '"status":"ok"' "$W/runs/depth-$depth-$variant.$n.ndjson" || true)
+          read -r wall user sys rss <"$W/runs/depth-$depth-$variant.$n.time"
+          eps+=("$(calc "$ok / $wall" .2f)")
+          cpu+=("$(calc "($user + $sys) * 1000 / max($ok, 1)" .4f)")
+          rsss+=("$rss")
+          [ "$ok" = "$hosts" ] || note "--depth $depth ($variant), round $n: $ok of $hosts endpoints ok."
+        done
+        local E C R
+        E=$(printf '%s\n' "${eps[@]}" | median)
+        C=$(printf '%s\n' "${cpu[@]}" | median)
+        R=$(printf '%s\n' "${rsss[@]}" | median)
+        label="tlsfleet --depth $depth"
+        [ "$variant" = matched ] && label="tlsfleet --depth $depth --threads 1 -c $CLIENT_IN_FLIGHT"
+        row "$depth, ECDSA P-256, $hosts addresses" "$label" "$(calc "$E" ,.1f)" \
+          "$(calc "$C" .3f)" "$(calc "$R / 1024" .1f) MiB" "—" \
+          "$(calc "$C / $BASE1_CPU_ecdsa" .2f)" "—"
+        if [ "$variant" = default ]; then
+          eval "DEPTH_CPU_$depth=$C DEPTH_EPS_$depth=$E"
+        fi
+      done
     else
       row "$depth, ECDSA P-256" "tlsfleet --depth $depth" "skipped" "—" "—" "—" "—" "—"
       note "--depth $depth: not implemented in this build ($(head -1 "$W/depth-$depth.err" | sed 's/^tlsfleet: //')); its row is skipped, not estimated."
