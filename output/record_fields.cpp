@@ -11,6 +11,10 @@ void write_string_array(JsonWriter& w, const std::vector<std::string>& values) {
 }
 
 void write_probe_fields(JsonWriter& w, const scanner::TlsInfo& tls) {
+  if (tls.dh_bits) {
+    w.key("dh_bits");
+    w.integer(*tls.dh_bits);
+  }
   if (tls.protocols) {
     w.key("protocols");
     w.begin_object();
@@ -36,6 +40,10 @@ void write_probe_fields(JsonWriter& w, const scanner::TlsInfo& tls) {
   if (tls.groups) {
     w.key("groups");
     write_string_array(w, *tls.groups);
+  }
+  if (tls.dh_custom_bits) {
+    w.key("dh_custom_bits");
+    w.integer(*tls.dh_custom_bits);
   }
   if (tls.resumption) {
     w.key("resumption");

@@ -13,10 +13,12 @@ namespace tlsfleet::output {
 
 void write_string_array(JsonWriter& w, const std::vector<std::string>& values);
 
-// Members of the `tls` object from the probes beyond the main handshake, in SCHEMA.md's
-// order: protocols, ciphers, server_preference, groups, resumption (each omitted when not
-// probed), ocsp_stapled, then sni_required, default_cert_sha256 (null when probed without
-// a result) and default_cert_hostname_match (omitted when unknown).
+// Members of the `tls` object beyond version, cipher, group and alpn (whose names differ
+// between the mappings), in SCHEMA.md's order: dh_bits (omitted when the main handshake
+// used no finite-field DHE), protocols, ciphers, server_preference, groups, dh_custom_bits,
+// resumption (each omitted when not probed or not seen), ocsp_stapled, then sni_required,
+// default_cert_sha256 (null when probed without a result) and default_cert_hostname_match
+// (omitted when unknown).
 void write_probe_fields(JsonWriter& w, const scanner::TlsInfo& tls);
 
 // `served`: the chain as the server sent it, one {subject, issuer, sha256, not_after} each.

@@ -454,6 +454,7 @@ void EndpointJob::main_succeeded(ProbeOutcome& outcome) {
   info.version = std::move(n.version);
   info.cipher = std::move(n.cipher);
   info.group = std::move(n.group);
+  info.dh_bits = n.dh_bits;
   info.alpn = std::move(n.alpn);
   info.ocsp_stapled = n.ocsp_stapled;
   result_.tls = std::move(info);
@@ -726,6 +727,8 @@ void EndpointJob::fill_depth_results() {
     result_.tls->ciphers = std::move(ciphers);
     result_.tls->server_preference = enumeration_->server_preference();
     result_.tls->groups = enumeration_->groups();
+    if (auto bits = enumeration_->custom_dh_bits())
+      result_.tls->dh_custom_bits = static_cast<int>(*bits);
   }
 }
 

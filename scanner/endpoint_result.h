@@ -62,6 +62,7 @@ struct TlsInfo {
   std::string version;  // "TLSv1.3"
   std::string cipher;   // IANA name
   std::optional<std::string> group;
+  std::optional<int> dh_bits;  // finite-field DHE: the main handshake's prime, in bits
   std::optional<std::string> alpn;
   bool ocsp_stapled = false;
   // depth >= standard
@@ -75,6 +76,8 @@ struct TlsInfo {
   std::optional<std::vector<std::pair<std::string, std::vector<std::string>>>> ciphers;
   std::optional<bool> server_preference;
   std::optional<std::vector<std::string>> groups;
+  // The server's own (not RFC 7919) DHE prime the group enumeration saw, in bits.
+  std::optional<int> dh_custom_bits;
   std::optional<ProbesIncomplete> probes_incomplete;
 };
 

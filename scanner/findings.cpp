@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -233,6 +234,7 @@ std::string scanned_name(const EndpointResult& r) {
 
 using Condition = bool (*)(const EndpointResult&, const FindingOptions&);
 using Detail = std::string (*)(const EndpointResult&, const FindingOptions&);
+using Grade = Severity (*)(const EndpointResult&, const FindingOptions&);
 
 std::string expired_detail(const EndpointResult& r, const FindingOptions& o) {
   return "expired " + r.cert->not_after + " (" + ago(o.now_unix - r.cert->not_after_unix) + ")";
@@ -359,6 +361,43 @@ std::string no_forward_secrecy_detail(const EndpointResult& r, const FindingOpti
   return "accepted: " + join_capped(suites_where(r, static_rsa_suite));
 }
 
+// The smallest finite-field DHE prime seen: the main handshake's and, at full depth, the
+// server's own prime the group enumeration drew. Absent when no DHE was negotiated: a
+// server never asked about DHE is not thereby known to have a strong prime.
+std::optional<int> weakest_dh_bits(const EndpointResult& r) {
+  if (!r.tls) return std::nullopt;
+  std::optional<int> bits = r.tls->dh_bits;
+  if (r.tls->dh_custom_bits && (!bits || *r.tls->dh_custom_bits < *bits))
+    bits = r.tls->dh_custom_bits;
+  return bits;
+}
+
+bool kex_weak_dh(const EndpointResult& r, const FindingOptions&) {
+  const std::optional<int> bits = weakest_dh_bits(r);
+  return bits && *bits < 2048;
+}
+
+// Below 1024 bits the prime is within reach of a precomputation (Logjam's 512-bit
+// export groups); 1024 to 2047 is weak but costlier to break.
+Severity kex_weak_dh_severity(const EndpointResult& r, const FindingOptions&) {
+  return weakest_dh_bits(r).value_or(0) < 1024 ? Severity::kHigh : Severity::kMedium;
+}
+
+std::string kex_weak_dh_detail(const EndpointResult& r, const FindingOptions&) {
+  std::vector<std::string> parts;
+  if (r.tls->dh_bits && *r.tls->dh_bits < 2048) {
+    parts.push_back("the main handshake's DHE prime is " + std::to_string(*r.tls->dh_bits) +
+                    " bits");
+  }
+  // A main handshake without a named group drew the server's own prime: say it once.
+  const bool same_prime = !r.tls->group && r.tls->dh_bits == r.tls->dh_custom_bits;
+  if (r.tls->dh_custom_bits && *r.tls->dh_custom_bits < 2048 && !same_prime) {
+    parts.push_back("the server's own DHE prime is " + std::to_string(*r.tls->dh_custom_bits) +
+                    " bits");
+  }
+  return join_capped(parts) + "; below 2048 bits (Logjam)";
+}
+
 bool kex_not_post_quantum(const EndpointResult& r, const FindingOptions&) {
   if (!r.tls || !r.tls->groups) return false;
   return std::none_of(r.tls->groups->begin(), r.tls->groups->end(), post_quantum_group);
@@ -420,6 +459,7 @@ struct Rule {
   Condition applies;
   Detail detail;
   const char* fix;
+  Grade grade = nullptr;  // when set, decides the severity instead of `severity`
 };
 
 // SNI_DEFAULT_CERT_MISMATCH is not here: the record holds only the SHA-256 of the
@@ -477,6 +517,11 @@ const Rule kRules[] = {
      no_forward_secrecy_detail,
      "Remove static-RSA suites (TLS_RSA_*), keep ECDHE: nginx ssl_ciphers; HAProxy "
      "ssl-default-bind-ciphers"},
+    {"KEX_WEAK_DH", "cipher", Severity::kMedium, kex_weak_dh, kex_weak_dh_detail,
+     "Use a DH group of 2048 bits or more (RFC 7919 ffdhe2048 or larger), or drop DHE: nginx "
+     "ssl_dhparam <ffdhe2048.pem>, or remove DHE suites from ssl_ciphers; HAProxy "
+     "ssl-dh-param-file <ffdhe2048.pem> or tune.ssl.default-dh-param 2048",
+     kex_weak_dh_severity},
     {"KEX_NOT_POST_QUANTUM", "protocol", Severity::kInfo, kex_not_post_quantum, kex_detail,
      "Offer X25519MLKEM768 (OpenSSL 3.5 or later): nginx ssl_ecdh_curve X25519MLKEM768:X25519; "
      "HAProxy ssl-default-bind-curves X25519MLKEM768:X25519"},
@@ -505,7 +550,8 @@ std::vector<Finding> evaluate_findings(const EndpointResult& r, const FindingOpt
   std::vector<Finding> findings;
   for (const Rule& rule : kRules) {
     if (!rule.applies(r, o)) continue;
-    findings.push_back(Finding{rule.id, rule.severity, rule.cause, rule.detail(r, o), rule.fix});
+    const Severity severity = rule.grade ? rule.grade(r, o) : rule.severity;
+    findings.push_back(Finding{rule.id, severity, rule.cause, rule.detail(r, o), rule.fix});
   }
   return findings;
 }

@@ -53,19 +53,22 @@ std::optional<std::string> group_name(int nid) {
 
 // TLS <= 1.2 DHE: OpenSSL negotiates no group, but names the server's parameters when
 // their prime is a known one; only the RFC 7919 groups are reported (SCHEMA.md names).
-std::optional<std::string> dh_group_name(SSL* ssl) {
+// Whatever the prime, and in TLS 1.3 too, its size is read off the server's key (Logjam:
+// primes below 2048 bits are weak).
+void read_dh_key(SSL* ssl, Negotiated& n) {
   EVP_PKEY* key = nullptr;
-  if (SSL_get_peer_tmp_key(ssl, &key) <= 0 || key == nullptr) return std::nullopt;
-  std::optional<std::string> name;
-  char group[64] = {};
-  if (EVP_PKEY_is_a(key, "DH") &&
-      EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                     nullptr) > 0 &&
-      std::string_view(group).substr(0, 5) == "ffdhe") {
-    name = group;
+  if (SSL_get_peer_tmp_key(ssl, &key) <= 0 || key == nullptr) return;
+  if (EVP_PKEY_is_a(key, "DH")) {
+    if (int bits = EVP_PKEY_get_bits(key); bits > 0) n.dh_bits = bits;
+    char group[64] = {};
+    if (!n.group &&
+        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       nullptr) > 0 &&
+        std::string_view(group).substr(0, 5) == "ffdhe") {
+      n.group = group;
+    }
   }
   EVP_PKEY_free(key);
-  return name;
 }
 
 }  // namespace
@@ -95,7 +98,7 @@ Negotiated read_negotiated(SSL* ssl) {
     n.cipher = standard ? standard : SSL_CIPHER_get_name(cipher);
   }
   n.group = group_name(SSL_get_negotiated_group(ssl));
-  if (!n.group) n.group = dh_group_name(ssl);
+  read_dh_key(ssl, n);
   const unsigned char* alpn = nullptr;
   unsigned int alpn_len = 0;
   SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);

@@ -42,10 +42,12 @@
 #   .44 nostaple.test    nginx, leaf names an OCSP responder, nothing stapled
 #   .45 dheonly.test     gnutls-serv, TLS 1.2 only, RSA leaf, DHE-RSA key exchange only
 #                        (no ECDHE), groups ffdhe2048 and ffdhe3072 (RFC 7919)
+#   .46 weakdh.test      openssl s_server, TLS 1.2 only, RSA leaf, DHE suites only, the
+#                        server's own 1024-bit prime (RFC 5114's, no RFC 7919 group)
 #   .53 port 5353        dnsmasq: every name above under .test, multi.test -> .17 and .18,
 #                        any other *.test -> NXDOMAIN
-# .16, .30 and .31 stay empty (refused), so the /28 .16-.31 is the whole basic fleet; .46-.47
-# stay empty too, so .32/28 holds the deep scenarios and nothing else.
+# .16, .30 and .31 stay empty (refused), so the /28 .16-.31 is the whole basic fleet; .47
+# stays empty too, so .32/28 holds the deep scenarios and nothing else.
 set -euo pipefail
 
 NET=${FLEET_NET:-127.84.0}
@@ -84,6 +86,7 @@ SCENARIOS=(
   "ocsp        43 nginx   ocsp.test"
   "nostaple    44 nginx   nostaple.test"
   "dheonly     45 gnutls  dheonly.test"
+  "weakdh      46 sserver weakdh.test"
 )
 
 # The server and client preference scenarios share one order that no client would pick
@@ -270,6 +273,9 @@ make_pki() {
   issue_leaf weakcipher weakcipher.test "" rsa2048 "$now_start" "$now_end"
   # DHE-RSA needs an RSA key.
   issue_leaf dheonly dheonly.test "" rsa2048 "$now_start" "$now_end"
+  # DHE-RSA with the server's own 1024-bit prime: RFC 5114's fixed group, so no prime search.
+  issue_leaf weakdh weakdh.test "" rsa2048 "$now_start" "$now_end"
+  openssl genpkey -genparam -algorithm DH -pkeyopt dh_rfc5114:1 -out "$PKI/weakdh.dh.pem"
   # crtlist's default certificate: what a client without SNI gets there.
   issue_leaf crtlist-default fallback.test "" ec "$now_start" "$now_end"
   issue_leaf ocsp ocsp.test "" ec "$now_start" "$now_end" v3_leaf_ocsp
@@ -486,6 +492,10 @@ start_servers() {
   spawn weakkey openssl s_server -quiet -www -accept "$NET.25:$PORT" \
     -cert "$PKI/weakkey.pem" -key "$PKI/weakkey.key" -cert_chain "$PKI/intermediate.pem" \
     -cipher 'DEFAULT:@SECLEVEL=0'
+  # SECLEVEL=0 so that OpenSSL agrees to serve a 1024-bit DH prime.
+  spawn weakdh openssl s_server -quiet -www -accept "$NET.46:$PORT" -tls1_2 \
+    -cert "$PKI/weakdh.pem" -key "$PKI/weakdh.key" -cert_chain "$PKI/intermediate.pem" \
+    -cipher 'DHE:@SECLEVEL=0' -dhparam "$PKI/weakdh.dh.pem"
 
   spawn silent python3 -c "$SILENT_PY" "$NET.29" "$PORT" "$DIR"
 

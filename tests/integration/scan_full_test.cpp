@@ -25,10 +25,10 @@ int64_t count_suites(const Record& r) {
 TEST(ScanFull, EveryFleetServerWithinTheConnectionBudget) {
   const Fleet& f = fleet();
   const std::vector<std::string> scenarios = {
-      "valid",   "valid2",     "expired",    "notyet",     "selfsigned", "wrongname",
-      "noint",   "misordered", "weakkey",    "haproxy",    "legacy",     "legacyonly",
-      "tls12",   "tls13",      "weakcipher", "serverpref", "clientpref", "strictsni",
-      "crtlist", "resumeoff",  "resumeon",   "ocsp",       "nostaple",   "dheonly"};
+      "valid",      "valid2",     "expired",    "notyet",    "selfsigned", "wrongname", "noint",
+      "misordered", "weakkey",    "haproxy",    "legacy",    "legacyonly", "tls12",     "tls13",
+      "weakcipher", "serverpref", "clientpref", "strictsni", "crtlist",    "resumeoff", "resumeon",
+      "ocsp",       "nostaple",   "dheonly",    "weakdh"};
   std::vector<std::string> targets;
   for (const std::string& s : scenarios) targets.push_back(f.host(s));
   ScanOptions options;

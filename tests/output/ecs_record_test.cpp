@@ -188,6 +188,23 @@ TEST_F(EcsRecordTest, FactsWithoutEcsFieldsLiveUnderTlsfleet) {
   EXPECT_EQ(str(ours.at_pointer("/findings/0/fix")), "fix CERT_EXPIRED");
 }
 
+// ECS has no field for a DH prime's size: both live under tlsfleet.tls, and only when seen.
+TEST_F(EcsRecordTest, DhPrimeSizesLiveUnderTlsfleet) {
+  EndpointResult r = full_result();
+  r.tls->dh_bits = 2048;
+  r.tls->dh_custom_bits = 1024;
+  const element doc = record(r);
+  EXPECT_EQ(integer(doc.at_pointer("/tlsfleet/tls/dh_bits")), 2048);
+  EXPECT_EQ(integer(doc.at_pointer("/tlsfleet/tls/dh_custom_bits")), 1024);
+  EXPECT_TRUE(absent(doc, "/tls/dh_bits"));
+
+  r.tls->dh_bits.reset();
+  r.tls->dh_custom_bits.reset();
+  const element plain = record(r);
+  EXPECT_TRUE(absent(plain, "/tlsfleet/tls/dh_bits"));
+  EXPECT_TRUE(absent(plain, "/tlsfleet/tls/dh_custom_bits"));
+}
+
 TEST_F(EcsRecordTest, DnsFailureHasNoAddressAndAnError) {
   EndpointResult r = failed_result("nx.example", "", scanner::Status::kDnsError, "NXDOMAIN");
   r.sni = "nx.example";

@@ -344,6 +344,29 @@ TEST_F(NativeRecordTest, BasicDepthTlsOmitsDeeperFieldsAndNullsOptionalOnes) {
   EXPECT_TRUE(absent(tls, "default_cert_sha256"));
 }
 
+// Finite-field DHE: the main handshake's prime beside group and alpn, the server's own
+// prime from the enumeration beside groups; both absent when not seen.
+TEST_F(NativeRecordTest, DhPrimeSizesOnlyWhenSeen) {
+  EndpointResult r = full_result();
+  r.tls->group.reset();
+  r.tls->dh_bits = 1024;
+  r.tls->dh_custom_bits = 1024;
+  const element tls = record(r)["tls"];
+  EXPECT_EQ(keys(tls), (std::vector<std::string>{
+                           "version", "cipher", "group", "alpn", "dh_bits", "protocols", "ciphers",
+                           "server_preference", "groups", "dh_custom_bits", "resumption",
+                           "ocsp_stapled", "sni_required", "default_cert_sha256"}));
+  EXPECT_TRUE(tls["group"].is_null());
+  EXPECT_EQ(tls["dh_bits"].get_int64().value(), 1024);
+  EXPECT_EQ(tls["dh_custom_bits"].get_int64().value(), 1024);
+
+  r.tls->dh_bits.reset();
+  r.tls->dh_custom_bits.reset();
+  const element plain = record(r)["tls"];
+  EXPECT_TRUE(absent(plain, "dh_bits"));
+  EXPECT_TRUE(absent(plain, "dh_custom_bits"));
+}
+
 TEST_F(NativeRecordTest, DefaultCertIsNullWhenProbedWithoutResult) {
   EndpointResult r = full_result();
   r.tls->default_cert_sha256.reset();

@@ -433,6 +433,49 @@ TEST(FindingsTest, PostQuantumKeyExchange) {
   EXPECT_EQ(ids_of(r), Ids{});
 }
 
+// Decided only from a DHE prime actually seen: the main handshake's (any depth) or the
+// server's own one met by the full-depth group enumeration.
+TEST(FindingsTest, WeakDhPrime) {
+  EndpointResult r = healthy();
+  r.tls->version = "TLSv1.2";
+  r.tls->cipher = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256";
+  r.tls->group.reset();
+  r.tls->dh_bits = 1024;
+  Finding f = only(r);
+  EXPECT_EQ(f.id, "KEX_WEAK_DH");
+  EXPECT_EQ(f.cause, "cipher");
+  EXPECT_EQ(f.severity, Severity::kMedium);
+  EXPECT_EQ(f.detail, "the main handshake's DHE prime is 1024 bits; below 2048 bits (Logjam)");
+  r.tls->dh_bits = 2047;
+  EXPECT_EQ(only(r).severity, Severity::kMedium);
+  r.tls->dh_bits = 1023;
+  EXPECT_EQ(only(r).severity, Severity::kHigh);
+  r.tls->dh_bits = 512;
+  EXPECT_EQ(only(r).severity, Severity::kHigh);
+  r.tls->dh_bits = 2048;
+  EXPECT_EQ(ids_of(r), Ids{});
+  r.tls->dh_bits.reset();  // no DHE negotiated: nothing is claimed either way
+  EXPECT_EQ(ids_of(r), Ids{});
+
+  // Full depth: the main handshake chose ECDHE, the enumeration met the server's own prime.
+  r = healthy_full();
+  r.tls->dh_custom_bits = 1024;
+  f = only(r);
+  EXPECT_EQ(f.id, "KEX_WEAK_DH");
+  EXPECT_EQ(f.severity, Severity::kMedium);
+  EXPECT_EQ(f.detail, "the server's own DHE prime is 1024 bits; below 2048 bits (Logjam)");
+  r.tls->dh_custom_bits = 768;
+  EXPECT_EQ(only(r).severity, Severity::kHigh);
+  r.tls->group.reset();  // the main handshake drew the same prime: named once
+  r.tls->dh_bits = 768;
+  EXPECT_EQ(only(r).detail, "the main handshake's DHE prime is 768 bits; below 2048 bits (Logjam)");
+  r.tls->group = "X25519";
+  r.tls->dh_bits = 2048;  // the weakest prime seen decides
+  EXPECT_EQ(only(r).severity, Severity::kHigh);
+  r.tls->dh_custom_bits = 4096;
+  EXPECT_EQ(ids_of(r), Ids{});
+}
+
 TEST(FindingsTest, SniRequired) {
   EndpointResult r = healthy();
   r.tls->sni_required = true;
@@ -487,6 +530,7 @@ TEST(FindingsTest, EveryRuleHasCauseDetailAndNginxHaproxyFix) {
       std::map<std::string, bool>{{"SSLv3", true}, {"TLSv1.2", false}, {"TLSv1.3", false}};
   bad.tls->cipher = "TLS_RSA_WITH_RC4_128_SHA";
   bad.tls->groups = std::vector<std::string>{"x25519"};
+  bad.tls->dh_bits = 1024;
   bad.tls->sni_required = true;
   bad.tls->resumption = Resumption{false, false};
   bad.tls->ocsp_stapled = false;
@@ -515,7 +559,7 @@ TEST(FindingsTest, EveryRuleHasCauseDetailAndNginxHaproxyFix) {
       seen.insert(f.id);
     }
   }
-  EXPECT_EQ(seen.size(), 20u) << ::testing::PrintToString(seen);
+  EXPECT_EQ(seen.size(), 21u) << ::testing::PrintToString(seen);
 }
 
 }  // namespace
