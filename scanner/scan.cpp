@@ -220,11 +220,6 @@ int run_scan(ScanOptions options) {
     std::cerr << "tlsfleet: " << error << "\n";
     return kExitUsage;
   }
-  shared.client_contexts = tls::make_client_contexts(&error);
-  if (!shared.client_contexts) {
-    std::cerr << "tlsfleet: " << error << "\n";
-    return kExitUsage;
-  }
   shared.trust_store = tls::load_trust_store(opt.ca_file, &error);
   if (!shared.trust_store) {
     std::cerr << "tlsfleet: " << error << "\n";
@@ -256,10 +251,19 @@ int run_scan(ScanOptions options) {
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) {
+    // Each worker its own SSL_CTXs in its own OpenSSL library context: with OpenSSL 3.0,
+    // workers sharing one set share reference counts and locks on every handshake, which
+    // cost two workers about 7-10% more CPU per endpoint than two processes
+    // (docs/PERFORMANCE.md). Built here, before any scanning, so a refusal is a usage error.
+    auto contexts = tls::make_client_contexts(&error, /*own_library=*/true);
+    if (!contexts) {
+      std::cerr << "tlsfleet: " << error << "\n";
+      return kExitUsage;
+    }
     // Spread --concurrency over the workers; the first ones take the remainder.
     int share = opt.concurrency / threads + (i < opt.concurrency % threads ? 1 : 0);
-    workers.push_back(
-        std::make_unique<Worker>(shared, share, &politeness, resume ? &resume->ledger() : nullptr));
+    workers.push_back(std::make_unique<Worker>(shared, std::move(contexts), share, &politeness,
+                                               resume ? &resume->ledger() : nullptr));
   }
 
   // Input is read on a thread of its own from here on; workers that found nothing ready

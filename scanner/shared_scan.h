@@ -1,5 +1,6 @@
 // SharedScan: what all workers of one scan share. Read-only after setup, except the
 // plan and the rate limiter (each behind its own lock) and the output sink (one writer).
+// The SSL_CTXs are not here: each worker has its own (scanner/worker.h).
 #pragma once
 
 #include <atomic>
@@ -21,15 +22,14 @@ struct SharedScan {
   std::unique_ptr<Plan> plan;
   net::ExclusionSet exclusions;
   const net::ExclusionSet* plan_exclusions = nullptr;  // &exclusions when any were given
-  std::unique_ptr<tls::ClientContexts> client_contexts;
   tls::X509StorePtr trust_store;
   std::unique_ptr<output::OutputSink> sink;
 
   std::mutex rate_mutex;
   std::unique_ptr<net::RateLimiter> rate_limiter;  // null: no limit
 
-  std::atomic<bool> stopping{false};   // first interrupt: launch nothing new
-  std::atomic<bool> cancelling{false}; // second interrupt: end in-flight endpoints now
+  std::atomic<bool> stopping{false};    // first interrupt: launch nothing new
+  std::atomic<bool> cancelling{false};  // second interrupt: end in-flight endpoints now
   std::atomic<bool> output_failed{false};
 };
 

@@ -72,8 +72,10 @@ int64_t now_unix_ms() {
 
 }  // namespace
 
-Worker::Worker(SharedScan& shared, int concurrency, Politeness* politeness, ProgressLedger* ledger)
+Worker::Worker(SharedScan& shared, std::unique_ptr<tls::ClientContexts> contexts, int concurrency,
+               Politeness* politeness, ProgressLedger* ledger)
     : shared_(shared),
+      contexts_(std::move(contexts)),
       concurrency_(concurrency > 0 ? concurrency : 1),
       politeness_(politeness),
       ledger_(ledger) {

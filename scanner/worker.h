@@ -29,9 +29,11 @@ namespace tlsfleet::scanner {
 
 class Worker : public JobHost {
  public:
-  // politeness and ledger may be null (no limits; no checkpoint); both outlive the worker.
-  Worker(SharedScan& shared, int concurrency, Politeness* politeness = nullptr,
-         ProgressLedger* ledger = nullptr);
+  // contexts: this worker's own SSL_CTXs (make_client_contexts with own_library), so no
+  // OpenSSL state on the handshake path is shared with the other workers. politeness and
+  // ledger may be null (no limits; no checkpoint); both outlive the worker.
+  Worker(SharedScan& shared, std::unique_ptr<tls::ClientContexts> contexts, int concurrency,
+         Politeness* politeness = nullptr, ProgressLedger* ledger = nullptr);
   ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -45,7 +47,7 @@ class Worker : public JobHost {
 
   // JobHost
   uv_loop_t* loop() override { return &loop_; }
-  const tls::ClientContexts& client_contexts() override { return *shared_.client_contexts; }
+  const tls::ClientContexts& client_contexts() override { return *contexts_; }
   X509_STORE* trust_store() override { return shared_.trust_store.get(); }
   const ScanOptions& options() override { return shared_.options; }
   bool stopping() override { return shared_.stopping.load(std::memory_order_relaxed); }
@@ -96,6 +98,7 @@ class Worker : public JobHost {
   static void on_next_turn(uv_idle_t* idle);
 
   SharedScan& shared_;
+  std::unique_ptr<tls::ClientContexts> contexts_;
   int concurrency_;
   Politeness* politeness_;
   ProgressLedger* ledger_;

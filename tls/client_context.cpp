@@ -9,9 +9,9 @@ const unsigned int kAlpnH2Http11Length = sizeof kAlpnH2Http11;
 
 namespace {
 
-SslCtxPtr make_context(int min_version, int max_version, const char* ciphers, bool tickets,
-                       std::string* error) {
-  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+SslCtxPtr make_context(OSSL_LIB_CTX* libctx, int min_version, int max_version, const char* ciphers,
+                       bool tickets, std::string* error) {
+  SslCtxPtr ctx(SSL_CTX_new_ex(libctx, nullptr, TLS_client_method()));
   if (!ctx) {
     *error = "SSL_CTX_new failed";
     return nullptr;
@@ -62,19 +62,27 @@ SSL_CTX* ClientContexts::up_to(int max_version) const {
   }
 }
 
-std::unique_ptr<ClientContexts> make_client_contexts(std::string* error) {
+std::unique_ptr<ClientContexts> make_client_contexts(std::string* error, bool own_library) {
   auto contexts = std::make_unique<ClientContexts>();
+  if (own_library) {
+    contexts->library.reset(OSSL_LIB_CTX_new());
+    if (!contexts->library) {
+      *error = "cannot create an OpenSSL library context";
+      return nullptr;
+    }
+  }
+  OSSL_LIB_CTX* libctx = contexts->library.get();
   // What a current client offers for TLS 1.2: forward-secret AEAD first, then the CBC and
   // static-RSA suites old servers still need.
   contexts->modern =
-      make_context(TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
+      make_context(libctx, TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
   contexts->no_sni =
-      make_context(TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
+      make_context(libctx, TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
   if (contexts->no_sni) enable_certificate_peek(contexts->no_sni.get());
   const char* everything = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
-  contexts->tls10 = make_context(TLS1_VERSION, TLS1_VERSION, everything, false, error);
-  contexts->tls11 = make_context(TLS1_VERSION, TLS1_1_VERSION, everything, false, error);
-  contexts->tls12 = make_context(TLS1_VERSION, TLS1_2_VERSION, everything, false, error);
+  contexts->tls10 = make_context(libctx, TLS1_VERSION, TLS1_VERSION, everything, false, error);
+  contexts->tls11 = make_context(libctx, TLS1_VERSION, TLS1_1_VERSION, everything, false, error);
+  contexts->tls12 = make_context(libctx, TLS1_VERSION, TLS1_2_VERSION, everything, false, error);
   if (!contexts->modern || !contexts->no_sni || !contexts->tls10 || !contexts->tls11 ||
       !contexts->tls12)
     return nullptr;

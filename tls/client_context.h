@@ -14,6 +14,9 @@
 namespace tlsfleet::tls {
 
 struct ClientContexts {
+  // The OpenSSL library context the SSL_CTXs below live in, when they have one of their
+  // own (null: OpenSSL's default). Declared first, so it is freed after them.
+  LibCtxPtr library;
   SslCtxPtr modern;
   // The modern profile again, for the no-SNI probe: the same hello, plus the key log
   // callback through which that probe reads a TLS 1.3 certificate early
@@ -30,7 +33,11 @@ struct ClientContexts {
 };
 
 // Returns nullptr and sets *error when OpenSSL refuses the configuration.
-std::unique_ptr<ClientContexts> make_client_contexts(std::string* error);
+// own_library: build the contexts in an OpenSSL library context of their own, so the
+// algorithms every handshake fetches (and their reference counts and method-store locks)
+// are this set's alone. Each scan worker takes such a set (scanner/worker.h): with
+// OpenSSL 3.0, threads sharing one set share those on every handshake.
+std::unique_ptr<ClientContexts> make_client_contexts(std::string* error, bool own_library = false);
 
 // The ALPN list the modern profile offers, in wire format.
 extern const unsigned char kAlpnH2Http11[];

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -12,6 +13,7 @@
 
 namespace tlsfleet::tls {
 
+struct LibCtxFree { void operator()(OSSL_LIB_CTX* p) const { OSSL_LIB_CTX_free(p); } };
 struct SslFree { void operator()(SSL* p) const { SSL_free(p); } };
 struct SslSessionFree { void operator()(SSL_SESSION* p) const { SSL_SESSION_free(p); } };
 struct SslCtxFree { void operator()(SSL_CTX* p) const { SSL_CTX_free(p); } };
@@ -32,6 +34,7 @@ struct GeneralNameFree { void operator()(GENERAL_NAME* p) const { GENERAL_NAME_f
 // Every ASN1_STRING flavour (ASN1_INTEGER, ASN1_OCTET_STRING, ASN1_IA5STRING, ...) is one type.
 struct Asn1StringFree { void operator()(ASN1_STRING* p) const { ASN1_STRING_free(p); } };
 
+using LibCtxPtr = std::unique_ptr<OSSL_LIB_CTX, LibCtxFree>;
 using SslPtr = std::unique_ptr<SSL, SslFree>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 using SslSessionPtr = std::unique_ptr<SSL_SESSION, SslSessionFree>;

@@ -176,6 +176,28 @@ TEST_F(ClientSessionStopTest, Tls13StopsAtTheServerHello) {
   EXPECT_EQ(client.session(), nullptr);
 }
 
+// The contexts a scan worker uses live in an OpenSSL library context of their own
+// (make_client_contexts with own_library): complete handshakes, TLS 1.3 with the modern
+// profile and TLS 1.2 with a legacy one, against a server in OpenSSL's default context.
+TEST_F(ClientSessionStopTest, ContextsInTheirOwnLibraryCompleteHandshakes) {
+  std::string error;
+  std::unique_ptr<ClientContexts> own = make_client_contexts(&error, /*own_library=*/true);
+  ASSERT_TRUE(own) << error;
+  ASSERT_NE(own->library, nullptr);
+  EXPECT_EQ(contexts_->library, nullptr) << "the default: OpenSSL's own library context";
+  SslCtxPtr server_ctx = make_server_context({});
+  for (SSL_CTX* ctx : {own->modern.get(), own->tls12.get()}) {
+    Server server(server_ctx.get());
+    ClientSession client(ctx, std::string("stop.test"));
+    talk(client, server);
+    ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
+    EXPECT_EQ(client.stopped_at(), StopPoint::kFinished);
+    EXPECT_EQ(SSL_version(client.ssl()),
+              ctx == own->modern.get() ? TLS1_3_VERSION : TLS1_2_VERSION);
+    EXPECT_NE(SSL_get0_peer_certificate(client.ssl()), nullptr);
+  }
+}
+
 TEST_F(ClientSessionStopTest, Tls12StopsAtTheServerHelloAndCanStillFinish) {
   SslCtxPtr server_ctx = make_server_context({});
   Server server(server_ctx.get());
