@@ -173,8 +173,8 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
     case ProbeKind::kResumeSessionId:
       // A session the no-SNI probe made is offered as it was made: without SNI.
       client = std::make_unique<tls::ClientSession>(
-          contexts.up_to(probe_.max_version),
-          session_id_without_sni_ ? std::nullopt : spec_.sni, session_id_session_.get());
+          contexts.up_to(probe_.max_version), session_id_without_sni_ ? std::nullopt : spec_.sni,
+          session_id_session_.get());
       break;
     case ProbeKind::kNoSni:
       client = std::make_unique<tls::ClientSession>(contexts.no_sni.get(), std::nullopt);
@@ -188,6 +188,16 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
     case ProbeKind::kMain:
       client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni);
       break;
+    case ProbeKind::kVersionChain: {
+      // Every IANA suite of the version offered (SSLv3's among them), as the full-depth
+      // enumeration's chain hello: the answer is the highest version up to it, or none.
+      const auto version = static_cast<uint16_t>(probe_.max_version);
+      tls::ClientHelloSpec hello = tls::probe_spec(version, spec_.sni);
+      hello.cipher_suites = tls::candidate_suites(version);
+      auto raw = std::make_unique<tls::RawHelloSession>(tls::build_client_hello(hello));
+      raw_ = raw.get();
+      return raw;
+    }
     case ProbeKind::kSsl3Hello: {
       // Every suite an SSLv3 server could pick; SSLv3 clients sent no extensions.
       tls::ClientHelloSpec hello = tls::probe_spec(tls::kSsl3, std::nullopt);
@@ -329,6 +339,14 @@ void EndpointJob::raw_probe_done() {
     probe_finished(outcome);
     return;
   }
+  if (probe_.kind == ProbeKind::kVersionChain) {
+    if (reply.kind == tls::ReplyKind::kServerHello && reply.hello) {
+      outcome.handshake_ok = true;
+      outcome.version = reply.hello->version;  // SSL3_VERSION..TLS1_2_VERSION are IANA's
+    }
+    probe_finished(outcome);
+    return;
+  }
   if (probe_.kind == ProbeKind::kSsl3Hello) {
     bool ssl3 = reply.kind == tls::ReplyKind::kServerHello && reply.hello &&
                 reply.hello->version == tls::kSsl3;
@@ -431,6 +449,7 @@ void EndpointJob::probe_succeeded() {
     case ProbeKind::kResumeSessionId:
       session_id_resumed_ = client_->reused();
       break;
+    case ProbeKind::kVersionChain:
     case ProbeKind::kSsl3Hello:
     case ProbeKind::kSsl2Hello:
     case ProbeKind::kEnumerate:  // hand-built hellos: raw_probe_done(), never here
@@ -519,6 +538,7 @@ const char* probe_name(ProbeKind kind) {
     case ProbeKind::kMain:
       return "main";
     case ProbeKind::kVersion:
+    case ProbeKind::kVersionChain:
       return "versions";
     case ProbeKind::kSsl3Hello:
       return "ssl3";

@@ -22,6 +22,7 @@ ProbeReach reach_of(ProbeKind kind) {
     case ProbeKind::kNoSni:
       return ProbeReach::kCertificate;
     case ProbeKind::kMain:
+    case ProbeKind::kVersionChain:
     case ProbeKind::kSsl3Hello:
     case ProbeKind::kSsl2Hello:
     case ProbeKind::kEnumerate:
@@ -49,7 +50,7 @@ bool ProbePlan::completes_after_hello(bool hello_has_session_id) const {
 }
 
 bool ProbePlan::completes_after_certificate(bool same_leaf, int version,
-                                           bool hello_has_session_id) const {
+                                            bool hello_has_session_id) const {
   return current_ && current_->kind == ProbeKind::kNoSni && current_->session_id_source &&
          session_id_version_ == 0 && same_leaf && is_tls_version(version) &&
          version <= TLS1_2_VERSION && hello_has_session_id;
@@ -90,7 +91,14 @@ std::optional<ProbeSpec> ProbePlan::next() {
   }
   if (stop_ || depth_ == Depth::kBasic) return std::nullopt;
   if (next_version_bound_ >= TLS1_VERSION) {
-    current_ = ProbeSpec{ProbeKind::kVersion, next_version_bound_};
+    bool certificate_known = main_ok_;
+    for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; ++v) {
+      if (accepted(v).value_or(false)) certificate_known = true;
+    }
+    bool sessions_told = session_id_version_ != 0 || accepted(TLS1_2_VERSION).value_or(false);
+    bool chain = next_version_bound_ <= TLS1_1_VERSION && certificate_known && sessions_told;
+    current_ =
+        ProbeSpec{chain ? ProbeKind::kVersionChain : ProbeKind::kVersion, next_version_bound_};
   } else if (!ssl3_done_) {
     ssl3_done_ = true;
     if (depth_ == Depth::kFull) {
@@ -110,13 +118,12 @@ std::optional<ProbeSpec> ProbePlan::next() {
   } else if (sends_sni_ && main_ok_ && !no_sni_done_) {
     // Once TLS 1.2 is known to be accepted, the no-SNI hello offers no more: the default
     // certificate then comes in clear, with no key exchange on either side.
-    current_ = ProbeSpec{ProbeKind::kNoSni,
-                         accepted(TLS1_2_VERSION).value_or(false) ? TLS1_2_VERSION : 0};
+    current_ =
+        ProbeSpec{ProbeKind::kNoSni, accepted(TLS1_2_VERSION).value_or(false) ? TLS1_2_VERSION : 0};
     // A TLS <= 1.2 main handshake left no session ID (it took a ticket): this probe may
     // supply one (see the class comment).
     current_->session_id_source = session_id_version_ == 0 && !session_id_source_done_ &&
-                                  is_tls_version(main_version_) &&
-                                  main_version_ <= TLS1_2_VERSION;
+                                  is_tls_version(main_version_) && main_version_ <= TLS1_2_VERSION;
   } else if (ticket_available_ && !ticket_done_) {
     current_ = ProbeSpec{ProbeKind::kResumeTicket, 0};
   } else if (session_id_version_ == 0 && !session_id_source_done_) {
@@ -185,6 +192,27 @@ void ProbePlan::record(const ProbeOutcome& o) {
       } else {
         learn_range(TLS1_VERSION, current_->max_version, false);
         next_version_bound_ = 0;
+      }
+      return;
+    case ProbeKind::kVersionChain:
+      next_version_bound_ = 0;
+      if (o.handshake_ok && o.version == SSL3_VERSION) {
+        learn_range(TLS1_VERSION, current_->max_version, false);
+        ssl3_ = true;
+        ssl3_done_ = true;
+      } else if (o.handshake_ok && is_tls_version(o.version) &&
+                 o.version <= current_->max_version) {
+        learn_range(o.version + 1, current_->max_version, false);
+        learn_range(o.version, o.version, true);
+        next_version_bound_ = o.version - 1;  // below TLS 1.0: the SSLv3 hello asks
+      } else if (o.handshake_ok) {
+        // A version above the one offered is no answer: what it offered is refused, SSLv3
+        // is left to its own hello.
+        learn_range(TLS1_VERSION, current_->max_version, false);
+      } else {
+        learn_range(TLS1_VERSION, current_->max_version, false);
+        ssl3_ = false;
+        ssl3_done_ = true;
       }
       return;
     case ProbeKind::kSsl3Hello:

@@ -18,6 +18,14 @@
 // is recorded as refusing SSLv2 without a connection. That keeps every server at 8 or
 // fewer connections.
 //
+// Below TLS 1.2, once the certificate is known and no session is to be had from the
+// answer (a session ID is held, or TLS 1.2's ServerHello already told whether the server
+// hands out any), the version search asks with hand-built hellos (kVersionChain) offering
+// every IANA suite of the version, SSLv3's included: the server answers with the highest
+// version it has up to the one offered, SSLv3 included, or refuses, and then TLS 1.0 to
+// that version and SSLv3 are all refused. A modern server thus costs one connection less
+// (no SSLv3 hello) and the search no OpenSSL handshake.
+//
 // Full depth leaves to the enumeration (scanner/full_enumeration.h) what its hellos decide
 // anyway: the version search stops at the first accepted version <= TLS 1.2 (the one
 // whose session the session-ID probe resumes), the versions below it stay open, and the
@@ -34,6 +42,8 @@ namespace tlsfleet::scanner {
 enum class ProbeKind {
   kMain,             // the modern handshake every depth makes
   kVersion,          // highest version the server takes, up to max_version (>= TLS 1.0)
+  kVersionChain,     // the same by a hand-built hello offering every suite of max_version
+                     // (TLS 1.0/1.1) and of SSLv3: a refusal refuses SSLv3 too
   kSsl3Hello,        // hand-built SSLv3 hello: the ServerHello tells, then we drop
   kSsl2Hello,        // hand-built SSLv2 CLIENT-HELLO, likewise
   kNoSni,            // the modern handshake without SNI

@@ -28,7 +28,10 @@ ProbeOutcome answer(const Server& s, const ProbeSpec& p) {
                      p.kind == ProbeKind::kResumeTicket
                  ? TLS1_3_VERSION
                  : p.max_version;
-  int low = p.kind == ProbeKind::kMain ? TLS1_2_VERSION : TLS1_VERSION;
+  // A chain hello offers SSLv3's suites too: an SSLv3 server answers it.
+  int low = p.kind == ProbeKind::kMain           ? TLS1_2_VERSION
+            : p.kind == ProbeKind::kVersionChain ? SSL3_VERSION
+                                                 : TLS1_VERSION;
   for (int v = high; v >= low; --v) {
     if (std::find(s.versions.begin(), s.versions.end(), v) != s.versions.end()) {
       o.handshake_ok = true;
@@ -41,6 +44,7 @@ ProbeOutcome answer(const Server& s, const ProbeSpec& p) {
   o.has_ticket = o.handshake_ok && s.tickets && ticketable;
   o.has_session_id =
       o.handshake_ok && !o.has_ticket && s.session_ids && o.version <= TLS1_2_VERSION;
+  if (p.kind == ProbeKind::kVersionChain) o.has_session_id = false;  // a hand-built hello
   o.reused = o.handshake_ok;
   return o;
 }
@@ -64,12 +68,14 @@ TEST(ProbePlan, BasicDepthIsOneConnection) {
 TEST(ProbePlan, ModernServerStandardDepth) {
   ProbePlan plan(Depth::kStandard, true);
   auto kinds = run(plan, {{TLS1_2_VERSION, TLS1_3_VERSION}});
-  std::vector<ProbeKind> expected = {ProbeKind::kMain,           ProbeKind::kVersion,
-                                     ProbeKind::kVersion,        ProbeKind::kSsl3Hello,
-                                     ProbeKind::kNoSni,          ProbeKind::kResumeTicket,
-                                     ProbeKind::kResumeSessionId};
+  // Up to 1.2 by OpenSSL (the session-ID source), up to 1.1 by a chain hello whose refusal
+  // refuses SSLv3 too.
+  std::vector<ProbeKind> expected = {ProbeKind::kMain,         ProbeKind::kVersion,
+                                     ProbeKind::kVersionChain, ProbeKind::kNoSni,
+                                     ProbeKind::kResumeTicket, ProbeKind::kResumeSessionId};
   EXPECT_EQ(kinds, expected);
   EXPECT_EQ(plan.legacy_accepted(SSL2_VERSION), false) << "inferred from TLS 1.3";
+  EXPECT_EQ(plan.legacy_accepted(SSL3_VERSION), false) << "decided by the chain hello";
   EXPECT_EQ(plan.accepted(TLS1_3_VERSION), true);
   EXPECT_EQ(plan.accepted(TLS1_2_VERSION), true);
   EXPECT_EQ(plan.accepted(TLS1_1_VERSION), false);
@@ -91,6 +97,46 @@ TEST(ProbePlan, Tls13OnlyServerHasNoSessionIdToResume) {
   EXPECT_TRUE(plan.session_id_unavailable());
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kResumeSessionId), 0);
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSessionIdSource), 0);
+}
+
+// The chain hello: an SSLv3 server with TLS 1.2 answers the "up to 1.1" hello with SSLv3,
+// which decides SSLv3 without a hello of its own; a TLS 1.0 answer leaves SSLv3 to its
+// hello.
+TEST(ProbePlan, ChainHelloDecidesSslv3WhenItIsTheAnswer) {
+  ProbePlan ssl3(Depth::kStandard, true);
+  auto kinds = run(ssl3, {{SSL3_VERSION, TLS1_2_VERSION}});
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kVersionChain), 1);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSsl3Hello), 0);
+  EXPECT_EQ(ssl3.legacy_accepted(SSL3_VERSION), true);
+  EXPECT_EQ(ssl3.accepted(TLS1_1_VERSION), false);
+  EXPECT_EQ(ssl3.accepted(TLS1_VERSION), false);
+
+  ProbePlan tls10(Depth::kStandard, true);
+  kinds = run(tls10, {{TLS1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION}});
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kVersionChain), 1);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), ProbeKind::kSsl3Hello), 1);
+  EXPECT_EQ(tls10.accepted(TLS1_VERSION), true);
+  EXPECT_EQ(tls10.accepted(TLS1_1_VERSION), false);
+}
+
+// No chain hello while the search must still supply the record's certificate, or the
+// session ID: a server that refuses the modern hello gets OpenSSL version probes until one
+// is accepted (with a session ID: the chain goes on below it; without one, and without
+// TLS 1.2 to tell whether the server hands any out, OpenSSL asks again).
+TEST(ProbePlan, NoChainHelloBeforeTheCertificateIsKnown) {
+  ProbePlan plan(Depth::kStandard, true);
+  auto kinds = run(plan, {{TLS1_VERSION, TLS1_1_VERSION}});
+  ASSERT_GE(kinds.size(), 3u);
+  EXPECT_EQ(kinds[1], ProbeKind::kVersion) << "up to 1.2: 1.1, the certificate comes from here";
+  EXPECT_EQ(kinds[2], ProbeKind::kVersionChain) << "up to 1.0";
+  EXPECT_EQ(plan.accepted(TLS1_1_VERSION), true);
+  EXPECT_EQ(plan.accepted(TLS1_VERSION), true);
+
+  ProbePlan no_ids(Depth::kStandard, true);
+  kinds = run(no_ids, {{TLS1_VERSION, TLS1_1_VERSION}, false, false});
+  ASSERT_GE(kinds.size(), 3u);
+  EXPECT_EQ(kinds[2], ProbeKind::kVersion) << "a TLS 1.0 ServerHello may yet carry an ID";
+  EXPECT_EQ(no_ids.accepted(TLS1_VERSION), true);
 }
 
 // The TLS 1.2 main handshake took a ticket (and so an empty session ID): the no-SNI probe,
@@ -215,7 +261,8 @@ std::vector<ProbeKind> run_stopping(ProbePlan& plan, const Server& s, int* compl
   while (auto p = plan.next()) {
     kinds.push_back(p->kind);
     ProbeOutcome o = answer(s, *p);
-    bool openssl = p->kind != ProbeKind::kSsl3Hello && p->kind != ProbeKind::kSsl2Hello;
+    bool openssl = p->kind != ProbeKind::kSsl3Hello && p->kind != ProbeKind::kSsl2Hello &&
+                   p->kind != ProbeKind::kVersionChain;
     bool completes = openssl && o.handshake_ok && p->reach == ProbeReach::kFinished;
     if (p->reach == ProbeReach::kServerHello && o.handshake_ok) {
       bool hello_has_session_id = s.session_ids && o.version <= TLS1_2_VERSION;
@@ -246,6 +293,7 @@ TEST(ProbePlan, OnlyTheMainHandshakeRunsToTheEndByReach) {
   while (auto p = plan.next()) {
     switch (p->kind) {
       case ProbeKind::kMain:
+      case ProbeKind::kVersionChain:
       case ProbeKind::kSsl3Hello:
       case ProbeKind::kSsl2Hello:
         EXPECT_EQ(p->reach, ProbeReach::kFinished);
@@ -278,7 +326,7 @@ TEST(ProbePlan, VersionProbeCompletesOnlyToBeTheSessionIdSource) {
   v12.has_session_id = true;
   plan.record(v12);
   p = plan.next();
-  ASSERT_EQ(p->kind, ProbeKind::kVersion);
+  ASSERT_EQ(p->kind, ProbeKind::kVersionChain) << "nothing left for OpenSSL to fetch";
   EXPECT_FALSE(plan.completes_after_hello(true)) << "the session ID is already held";
 }
 
@@ -295,7 +343,7 @@ TEST(ProbePlan, VersionProbeCompletesToSupplyTheCertificate) {
   v11.version = TLS1_1_VERSION;
   v11.has_session_id = true;
   plan.record(v11);
-  ASSERT_EQ(plan.next()->kind, ProbeKind::kVersion);
+  ASSERT_EQ(plan.next()->kind, ProbeKind::kVersionChain);
   EXPECT_FALSE(plan.completes_after_hello(true)) << "certificate and session ID are known";
 }
 
