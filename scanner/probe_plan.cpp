@@ -35,13 +35,8 @@ bool ProbePlan::completes_after_hello(bool hello_has_session_id) const {
   if (!current_) return false;
   bool wants_session_id = session_id_version_ == 0 && hello_has_session_id;
   switch (current_->kind) {
-    case ProbeKind::kVersion: {
-      bool certificate_known = main_ok_;
-      for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; ++v) {
-        if (accepted(v).value_or(false)) certificate_known = true;
-      }
-      return !certificate_known || wants_session_id;
-    }
+    case ProbeKind::kVersion:
+      return !certificate_known() || wants_session_id;
     case ProbeKind::kSessionIdSource:
       return wants_session_id;
     default:
@@ -54,6 +49,16 @@ bool ProbePlan::completes_after_certificate(bool same_leaf, int version,
   return current_ && current_->kind == ProbeKind::kNoSni && current_->session_id_source &&
          session_id_version_ == 0 && same_leaf && is_tls_version(version) &&
          version <= TLS1_2_VERSION && hello_has_session_id;
+}
+
+// The record's certificate is in hand: from the main handshake, or from the version probe
+// that first found a version accepted.
+bool ProbePlan::certificate_known() const {
+  if (main_ok_) return true;
+  for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; ++v) {
+    if (accepted(v).value_or(false)) return true;
+  }
+  return false;
 }
 
 ProbePlan::ProbePlan(Depth depth, bool sends_sni) : depth_(depth), sends_sni_(sends_sni) {}
@@ -91,12 +96,8 @@ std::optional<ProbeSpec> ProbePlan::next() {
   }
   if (stop_ || depth_ == Depth::kBasic) return std::nullopt;
   if (next_version_bound_ >= TLS1_VERSION) {
-    bool certificate_known = main_ok_;
-    for (int v = TLS1_VERSION; v <= TLS1_3_VERSION; ++v) {
-      if (accepted(v).value_or(false)) certificate_known = true;
-    }
     bool sessions_told = session_id_version_ != 0 || accepted(TLS1_2_VERSION).value_or(false);
-    bool chain = next_version_bound_ <= TLS1_1_VERSION && certificate_known && sessions_told;
+    bool chain = next_version_bound_ <= TLS1_1_VERSION && certificate_known() && sessions_told;
     current_ =
         ProbeSpec{chain ? ProbeKind::kVersionChain : ProbeKind::kVersion, next_version_bound_};
   } else if (!ssl3_done_) {

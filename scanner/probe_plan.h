@@ -132,6 +132,7 @@ class ProbePlan {
 
  private:
   void learn_range(int low, int high, bool accepted);
+  bool certificate_known() const;
 
   Depth depth_;
   bool sends_sni_;

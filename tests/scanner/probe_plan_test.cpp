@@ -49,6 +49,16 @@ ProbeOutcome answer(const Server& s, const ProbeSpec& p) {
   return o;
 }
 
+// Starts a plan the way a main handshake at `version` that drew a ticket would.
+void record_main_with_ticket(ProbePlan& plan, int version) {
+  ASSERT_EQ(plan.next()->kind, ProbeKind::kMain);
+  ProbeOutcome main;
+  main.connected = main.handshake_ok = true;
+  main.version = version;
+  main.has_ticket = true;
+  plan.record(main);
+}
+
 std::vector<ProbeKind> run(ProbePlan& plan, const Server& s) {
   std::vector<ProbeKind> kinds;
   while (auto p = plan.next()) {
@@ -161,12 +171,7 @@ TEST(ProbePlan, Tls12ServerWithTicketsTakesItsSessionIdFromTheNoSniProbe) {
 // it does not, the session-ID source gets its own connection as before.
 TEST(ProbePlan, NoSniProbeIsTheSessionIdSourceOnlyWithTheMainLeaf) {
   ProbePlan plan(Depth::kFull, true);
-  ASSERT_EQ(plan.next()->kind, ProbeKind::kMain);
-  ProbeOutcome main;
-  main.connected = main.handshake_ok = true;
-  main.version = TLS1_2_VERSION;
-  main.has_ticket = true;
-  plan.record(main);
+  record_main_with_ticket(plan, TLS1_2_VERSION);
   std::optional<ProbeSpec> p;
   while ((p = plan.next()) && p->kind != ProbeKind::kNoSni) {
     EXPECT_FALSE(plan.completes_after_certificate(true, TLS1_2_VERSION, true));
@@ -310,12 +315,7 @@ TEST(ProbePlan, OnlyTheMainHandshakeRunsToTheEndByReach) {
 
 TEST(ProbePlan, VersionProbeCompletesOnlyToBeTheSessionIdSource) {
   ProbePlan plan(Depth::kStandard, true);
-  ASSERT_EQ(plan.next()->kind, ProbeKind::kMain);
-  ProbeOutcome main;
-  main.connected = main.handshake_ok = true;
-  main.version = TLS1_3_VERSION;
-  main.has_ticket = true;
-  plan.record(main);
+  record_main_with_ticket(plan, TLS1_3_VERSION);
   auto p = plan.next();
   ASSERT_EQ(p->kind, ProbeKind::kVersion);
   EXPECT_TRUE(plan.completes_after_hello(true)) << "no session ID held yet";
