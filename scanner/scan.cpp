@@ -220,7 +220,7 @@ int run_scan(ScanOptions options) {
     std::cerr << "tlsfleet: " << error << "\n";
     return kExitUsage;
   }
-  shared.trust_store = tls::load_trust_store(opt.ca_file, &error);
+  shared.trust_store = tls::TrustStore::open(opt.ca_file, &error);
   if (!shared.trust_store) {
     std::cerr << "tlsfleet: " << error << "\n";
     return kExitUsage;

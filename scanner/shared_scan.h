@@ -14,6 +14,7 @@
 #include "scanner/scan_options.h"
 #include "tls/client_context.h"
 #include "tls/ossl_ptr.h"
+#include "tls/trust_store.h"
 
 namespace tlsfleet::scanner {
 
@@ -22,7 +23,7 @@ struct SharedScan {
   std::unique_ptr<Plan> plan;
   net::ExclusionSet exclusions;
   const net::ExclusionSet* plan_exclusions = nullptr;  // &exclusions when any were given
-  tls::X509StorePtr trust_store;
+  std::unique_ptr<tls::TrustStore> trust_store;
   std::unique_ptr<output::OutputSink> sink;
 
   std::mutex rate_mutex;

@@ -48,7 +48,7 @@ class Worker : public JobHost {
   // JobHost
   uv_loop_t* loop() override { return &loop_; }
   const tls::ClientContexts& client_contexts() override { return *contexts_; }
-  X509_STORE* trust_store() override { return shared_.trust_store.get(); }
+  X509_STORE* trust_store() override { return shared_.trust_store->get(); }
   const ScanOptions& options() override { return shared_.options; }
   bool stopping() override { return shared_.stopping.load(std::memory_order_relaxed); }
   void job_done(EndpointJob* job, EndpointResult&& result) override;

@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include <cstdio>
+
 namespace tlsfleet::tls {
 
 X509StorePtr load_trust_store(const std::string& ca_file, std::string* error) {
@@ -24,6 +26,41 @@ X509StorePtr load_trust_store(const std::string& ca_file, std::string* error) {
     return nullptr;
   }
   return store;
+}
+
+}  // namespace tlsfleet::tls
+
+namespace tlsfleet::tls {
+
+std::unique_ptr<TrustStore> TrustStore::open(const std::string& ca_file, std::string* error) {
+  std::unique_ptr<TrustStore> trust(new TrustStore());
+  if (!ca_file.empty()) {
+    trust->store_ = load_trust_store(ca_file, error);
+    if (!trust->store_) return nullptr;
+    return trust;
+  }
+  TrustStore* self = trust.get();
+  trust->loading_ = std::async(std::launch::async, [self] {
+    // OpenSSL's error queue is per thread: clear what this thread leaves behind.
+    X509StorePtr store = load_trust_store("", &self->error_);
+    ERR_clear_error();
+    return store;
+  });
+  return trust;
+}
+
+TrustStore::~TrustStore() {
+  if (loading_.valid()) loading_.wait();
+}
+
+X509_STORE* TrustStore::get() {
+  std::call_once(once_, [this] {
+    if (!loading_.valid()) return;
+    store_ = loading_.get();
+    if (!store_)
+      std::fprintf(stderr, "tlsfleet: %s; every chain is reported untrusted\n", error_.c_str());
+  });
+  return store_.get();
 }
 
 }  // namespace tlsfleet::tls
