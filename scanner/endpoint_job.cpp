@@ -189,12 +189,9 @@ std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
       client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni);
       break;
     case ProbeKind::kVersionChain: {
-      // Every IANA suite of the version offered (SSLv3's among them), as the full-depth
-      // enumeration's chain hello: the answer is the highest version up to it, or none.
-      const auto version = static_cast<uint16_t>(probe_.max_version);
-      tls::ClientHelloSpec hello = tls::probe_spec(version, spec_.sni);
-      hello.cipher_suites = tls::candidate_suites(version);
-      auto raw = std::make_unique<tls::RawHelloSession>(tls::build_client_hello(hello));
+      // The full-depth enumeration's chain hello: the highest version up to it, or none.
+      auto raw = std::make_unique<tls::RawHelloSession>(tls::build_client_hello(
+          tls::chain_hello_spec(static_cast<uint16_t>(probe_.max_version), spec_.sni)));
       raw_ = raw.get();
       return raw;
     }
@@ -425,13 +422,14 @@ void EndpointJob::probe_succeeded() {
       }
       break;
     case ProbeKind::kNoSni:
-      if (!no_sni_recorded_) {
+      // (Once recorded, it runs on only as the session-ID source: record it once.)
+      if (!result_.tls->default_cert_probed) {
         if (!no_sni_succeeded()) {
           probe_failed(ErrorKind::kProtocolError, "the default certificate does not parse");
           return;
         }
-        no_sni_recorded_ = true;
-        if (!finished && plan_.completes_after_certificate(no_sni_same_leaf_, outcome.version,
+        bool same_leaf = result_.cert && result_.tls->default_cert_sha256 == result_.cert->sha256;
+        if (!finished && plan_.completes_after_certificate(same_leaf, outcome.version,
                                                            has_session_id(SSL_get_session(ssl)))) {
           // The same certificate without SNI: finish, for the session-ID probe to resume.
           session_progress(client_->proceed());
@@ -508,7 +506,6 @@ bool EndpointJob::no_sni_succeeded() {
   std::optional<bool> covers_name;
   if (!der.empty()) {
     std::string sha256 = sha256_hex(der);
-    no_sni_same_leaf_ = result_.cert && sha256 == result_.cert->sha256;
     if (spec_.sni) {
       if (result_.cert && sha256 == result_.cert->sha256 && main_leaf_covers_sni_) {
         // The main handshake's own leaf, already matched against the name.
@@ -601,7 +598,7 @@ void EndpointJob::probe_failed(ErrorKind kind, std::string detail, int alert) {
       case ProbeKind::kNoSni:
         // (Failing after the certificate, while finishing as the session-ID source, says
         // nothing about SNI: the default certificate is already recorded.)
-        if (!no_sni_recorded_) {
+        if (!result_.tls->default_cert_probed) {
           result_.tls->sni_required = true;
           result_.tls->default_cert_probed = true;
         }

@@ -109,8 +109,6 @@ class EndpointJob : public net::TcpConnection::Handler {
   tls::SslSessionPtr ticket_session_;         // the main handshake's, to resume by ticket
   tls::SslSessionPtr session_id_session_;     // a ticket-less TLS <= 1.2 session
   bool session_id_without_sni_ = false;       // session_id_session_ is the no-SNI probe's
-  bool no_sni_recorded_ = false;              // no_sni_succeeded() ran for this endpoint
-  bool no_sni_same_leaf_ = false;             // the no-SNI probe drew the main leaf
   std::optional<bool> main_leaf_covers_sni_;  // X509_check_host of the main leaf and SNI
   std::optional<bool> ticket_resumed_;
   std::optional<bool> session_id_resumed_;

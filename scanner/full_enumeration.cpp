@@ -124,8 +124,7 @@ std::optional<tls::PlannedProbe> FullEnumeration::next() {
   if (chain_next_ != 0 && !chain_failed_) {
     const uint16_t version = chain_next_;
     // Exactly the first hello of that version's enumeration, so the answer is its pick.
-    tls::PlannedProbe probe{tls::probe_spec(version, input_.sni), tls::ParserOptions{}};
-    probe.hello.cipher_suites = tls::candidate_suites(version);
+    tls::PlannedProbe probe{tls::chain_hello_spec(version, input_.sni), tls::ParserOptions{}};
     sent_ = Sent::kChain;
     return probe;
   }

@@ -123,8 +123,9 @@ std::optional<ProbeSpec> ProbePlan::next() {
         ProbeSpec{ProbeKind::kNoSni, accepted(TLS1_2_VERSION).value_or(false) ? TLS1_2_VERSION : 0};
     // A TLS <= 1.2 main handshake left no session ID (it took a ticket): this probe may
     // supply one (see the class comment).
-    current_->session_id_source = session_id_version_ == 0 && !session_id_source_done_ &&
-                                  is_tls_version(main_version_) && main_version_ <= TLS1_2_VERSION;
+    // (A main handshake that refused TLS 1.3 is the TLS 1.2 one.)
+    current_->session_id_source =
+        session_id_version_ == 0 && !session_id_source_done_ && accepted(TLS1_3_VERSION) == false;
   } else if (ticket_available_ && !ticket_done_) {
     current_ = ProbeSpec{ProbeKind::kResumeTicket, 0};
   } else if (session_id_version_ == 0 && !session_id_source_done_) {
@@ -164,7 +165,6 @@ void ProbePlan::record(const ProbeOutcome& o) {
         return;
       }
       main_ok_ = o.handshake_ok;
-      if (o.handshake_ok) main_version_ = o.version;
       if (o.handshake_ok && is_tls_version(o.version)) {
         // The main hello offered 1.2 and 1.3: the server picked its highest of those.
         learn_range(o.version + 1, TLS1_3_VERSION, false);
@@ -206,14 +206,14 @@ void ProbePlan::record(const ProbeOutcome& o) {
         learn_range(o.version + 1, current_->max_version, false);
         learn_range(o.version, o.version, true);
         next_version_bound_ = o.version - 1;  // below TLS 1.0: the SSLv3 hello asks
-      } else if (o.handshake_ok) {
-        // A version above the one offered is no answer: what it offered is refused, SSLv3
-        // is left to its own hello.
-        learn_range(TLS1_VERSION, current_->max_version, false);
       } else {
         learn_range(TLS1_VERSION, current_->max_version, false);
-        ssl3_ = false;
-        ssl3_done_ = true;
+        // A refusal refuses SSLv3 too; a version above the one offered is no answer, and
+        // SSLv3 is left to its own hello.
+        if (!o.handshake_ok) {
+          ssl3_ = false;
+          ssl3_done_ = true;
+        }
       }
       return;
     case ProbeKind::kSsl3Hello:

@@ -139,7 +139,6 @@ class ProbePlan {
   std::optional<ProbeSpec> current_;
   bool stop_ = false;
   bool main_ok_ = false;
-  int main_version_ = 0;  // what the main handshake negotiated (OpenSSL number)
 
   // Version search: the next "up to" bound, 0 when finished.
   int next_version_bound_ = 0;

@@ -13,26 +13,62 @@
 
 namespace tlsfleet::tls {
 
-struct LibCtxFree { void operator()(OSSL_LIB_CTX* p) const { OSSL_LIB_CTX_free(p); } };
-struct SslFree { void operator()(SSL* p) const { SSL_free(p); } };
-struct SslSessionFree { void operator()(SSL_SESSION* p) const { SSL_SESSION_free(p); } };
-struct SslCtxFree { void operator()(SSL_CTX* p) const { SSL_CTX_free(p); } };
-struct BioFree { void operator()(BIO* p) const { BIO_free_all(p); } };
-struct X509Free { void operator()(X509* p) const { X509_free(p); } };
-struct X509StoreFree { void operator()(X509_STORE* p) const { X509_STORE_free(p); } };
-struct X509StoreCtxFree { void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); } };
-struct X509StackFree { void operator()(STACK_OF(X509)* p) const { sk_X509_pop_free(p, X509_free); } };
-struct EvpPkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct GeneralNamesFree { void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); } };
-struct BignumFree { void operator()(BIGNUM* p) const { BN_free(p); } };
-struct OpensslStringFree { void operator()(char* p) const { OPENSSL_free(p); } };
-struct OpensslStringStackFree { void operator()(STACK_OF(OPENSSL_STRING)* p) const { X509_email_free(p); } };
+struct LibCtxFree {
+  void operator()(OSSL_LIB_CTX* p) const { OSSL_LIB_CTX_free(p); }
+};
+struct SslFree {
+  void operator()(SSL* p) const { SSL_free(p); }
+};
+struct SslSessionFree {
+  void operator()(SSL_SESSION* p) const { SSL_SESSION_free(p); }
+};
+struct SslCtxFree {
+  void operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
+};
+struct BioFree {
+  void operator()(BIO* p) const { BIO_free_all(p); }
+};
+struct X509Free {
+  void operator()(X509* p) const { X509_free(p); }
+};
+struct X509StoreFree {
+  void operator()(X509_STORE* p) const { X509_STORE_free(p); }
+};
+struct X509StoreCtxFree {
+  void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
+};
+struct X509StackFree {
+  void operator()(STACK_OF(X509) * p) const { sk_X509_pop_free(p, X509_free); }
+};
+struct EvpPkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct GeneralNamesFree {
+  void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
+};
+struct BignumFree {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+struct OpensslStringFree {
+  void operator()(char* p) const { OPENSSL_free(p); }
+};
+struct OpensslStringStackFree {
+  void operator()(STACK_OF(OPENSSL_STRING) * p) const { X509_email_free(p); }
+};
 // A stack that borrows its certificates (a view of someone else's): frees only the stack.
-struct X509StackBorrowFree { void operator()(STACK_OF(X509)* p) const { sk_X509_free(p); } };
-struct X509ExtensionFree { void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); } };
-struct GeneralNameFree { void operator()(GENERAL_NAME* p) const { GENERAL_NAME_free(p); } };
+struct X509StackBorrowFree {
+  void operator()(STACK_OF(X509) * p) const { sk_X509_free(p); }
+};
+struct X509ExtensionFree {
+  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+};
+struct GeneralNameFree {
+  void operator()(GENERAL_NAME* p) const { GENERAL_NAME_free(p); }
+};
 // Every ASN1_STRING flavour (ASN1_INTEGER, ASN1_OCTET_STRING, ASN1_IA5STRING, ...) is one type.
-struct Asn1StringFree { void operator()(ASN1_STRING* p) const { ASN1_STRING_free(p); } };
+struct Asn1StringFree {
+  void operator()(ASN1_STRING* p) const { ASN1_STRING_free(p); }
+};
 
 using LibCtxPtr = std::unique_ptr<OSSL_LIB_CTX, LibCtxFree>;
 using SslPtr = std::unique_ptr<SSL, SslFree>;

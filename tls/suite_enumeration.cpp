@@ -60,6 +60,12 @@ std::vector<uint16_t> candidate_suites(uint16_t version) {
   return cipher_suites_for_version(version);
 }
 
+ClientHelloSpec chain_hello_spec(uint16_t version, const std::optional<std::string>& sni) {
+  ClientHelloSpec hello = probe_spec(version, sni);
+  hello.cipher_suites = candidate_suites(version);
+  return hello;
+}
+
 std::vector<uint16_t> candidate_groups(uint16_t version) {
   // The order of probe_spec()'s supported_groups, so that a suite hello and a group hello
   // with the same remaining groups draw the same answer (the first group answer comes

@@ -73,6 +73,11 @@ size_t max_suites_per_record(const ClientHelloSpec& base);
 // Every IANA suite defined for version (SCSVs excluded), in code order.
 std::vector<uint16_t> candidate_suites(uint16_t version);
 
+// The "chain" hello at version: probe_spec() offering every candidate suite of it (those
+// of the older versions included). A server answers with the highest version it has up to
+// this one — its first pick there — or refuses, and then refuses every version below too.
+ClientHelloSpec chain_hello_spec(uint16_t version, const std::optional<std::string>& sni);
+
 // Groups worth enumerating for version: TLS 1.3 key_share groups, or the named curves
 // usable for ECDHE in TLS <= 1.2.
 std::vector<uint16_t> candidate_groups(uint16_t version);
