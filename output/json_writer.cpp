@@ -38,6 +38,24 @@ inline bool plain_word(uint64_t word) {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// Names and values up to this long that need no escaping go out in one append.
+constexpr std::size_t kShortPlain = 64;
+
+// True when every byte of `value` is copied as it is.
+inline bool all_plain(std::string_view value) {
+  const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+  const auto* const end = p + value.size();
+  for (; end - p >= 8; p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    if (!plain_word(word)) return false;
+  }
+  for (; p < end; ++p) {
+    if (!kPlain[*p]) return false;
+  }
+  return true;
+}
+
 // Magnitude from which number() switches from fixed to exponent notation.
 constexpr double kFixedLimit = 1e15;
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
@@ -172,15 +190,36 @@ void JsonWriter::end_array() {
   need_comma_ = true;
 }
 
+bool JsonWriter::short_plain(std::string_view text, char last) {
+  if (text.size() > kShortPlain || !all_plain(text)) return false;
+  // A record has some forty names and short values: one append each (the comma owed, the
+  // quotes, and the colon after a name) instead of four.
+  char buf[kShortPlain + 4];
+  char* p = buf;
+  if (need_comma_) *p++ = ',';
+  *p++ = '"';
+  std::memcpy(p, text.data(), text.size());
+  p += text.size();
+  *p++ = '"';
+  if (last != '\0') *p++ = last;
+  out_.append(buf, static_cast<std::size_t>(p - buf));
+  return true;
+}
+
 void JsonWriter::key(std::string_view name) {
-  separate();
-  append_json_string(name, out_);
-  out_.push_back(':');
+  if (!short_plain(name, ':')) {
+    separate();
+    append_json_string(name, out_);
+    out_.push_back(':');
+  }
+  need_comma_ = false;
 }
 
 void JsonWriter::string(std::string_view value) {
-  separate();
-  append_json_string(value, out_);
+  if (!short_plain(value, '\0')) {
+    separate();
+    append_json_string(value, out_);
+  }
   need_comma_ = true;
 }
 

@@ -54,6 +54,9 @@ class JsonWriter {
   void null();
 
  private:
+  // Writes text quoted, with the comma owed before it and `last` after it (unless '\0'),
+  // when it is short and needs no escaping; false (nothing written) otherwise.
+  bool short_plain(std::string_view text, char last);
   // Emits the comma owed before the next value or key.
   void separate() {
     if (need_comma_) out_.push_back(',');

@@ -237,6 +237,9 @@ void Worker::arm_pump_timer(uint64_t wait_ms) {
 }
 
 void Worker::launch(Waiting waiting) {
+  // The first connection starts reading the system trust store (a scan whose every name
+  // fails DNS never reads it); the handshakes under way overlap the read.
+  shared_.trust_store->prefetch();
   net::IpAddress ip = waiting.spec.ip;
   auto job = std::make_unique<EndpointJob>(*this, std::move(waiting.spec));
   EndpointJob* raw = job.get();
@@ -248,10 +251,11 @@ void Worker::lookup(LookupSpec spec, Position position) {
   ++lookups_in_flight_;
   uint64_t start = uv_hrtime();
   std::string name = spec.name;
-  resolver_->resolve(name,
-                     [this, spec = std::move(spec), position, start](const net::DnsAnswer& answer) {
-                       lookup_done(spec, position, start, answer);
-                     });
+  // The resolver calls back once, so the spec's strings may move into the records.
+  resolver_->resolve(
+      name, [this, spec = std::move(spec), position, start](const net::DnsAnswer& answer) mutable {
+        lookup_done(spec, position, start, answer);
+      });
 }
 
 void Worker::reverse_lookup(Waiting waiting) {
@@ -276,7 +280,7 @@ void Worker::reverse_lookup(Waiting waiting) {
       });
 }
 
-void Worker::lookup_done(const LookupSpec& spec, Position position, uint64_t start_ns,
+void Worker::lookup_done(LookupSpec& spec, Position position, uint64_t start_ns,
                          const net::DnsAnswer& answer) {
   --lookups_in_flight_;
   double dns_ms = static_cast<double>(uv_hrtime() - start_ns) / 1e6;
@@ -306,17 +310,27 @@ void Worker::lookup_done(const LookupSpec& spec, Position position, uint64_t sta
       lookups_[position].remaining = endpoints;
     }
   } else {
-    for (uint16_t port : spec.ports) {
+    std::string message = "DNS lookup of " + spec.name + ": " +
+                          (answer.detail.empty() ? "the name did not resolve" : answer.detail);
+    int64_t finished = now_unix_ms();
+    for (size_t i = 0; i < spec.ports.size(); ++i) {
       EndpointResult result;
-      result.target = spec.target;
-      result.host = spec.name;
-      result.port = port;
-      result.sni = spec.sni;
+      // The last record takes the spec's strings; the others copy them.
+      if (i + 1 == spec.ports.size()) {
+        result.target = std::move(spec.target);
+        result.host = std::move(spec.name);
+        result.sni = std::move(spec.sni);
+        set_error(result, dns_error_kind(answer.error), std::move(message));
+      } else {
+        result.target = spec.target;
+        result.host = spec.name;
+        result.sni = spec.sni;
+        set_error(result, dns_error_kind(answer.error), message);
+      }
+      result.port = spec.ports[i];
       result.timing.dns_ms = dns_ms;
       result.timing.total_ms = dns_ms;
-      result.finished_unix_ms = now_unix_ms();
-      std::string detail = answer.detail.empty() ? "the name did not resolve" : answer.detail;
-      set_error(result, dns_error_kind(answer.error), "DNS lookup of " + spec.name + ": " + detail);
+      result.finished_unix_ms = finished;
       emit(std::move(result));
     }
     written_.emplace_back(position, static_cast<uint32_t>(spec.ports.size()));

@@ -37,16 +37,25 @@ std::unique_ptr<TrustStore> TrustStore::open(const std::string& ca_file, std::st
   if (!ca_file.empty()) {
     trust->store_ = load_trust_store(ca_file, error);
     if (!trust->store_) return nullptr;
+    trust->started_ = true;
     return trust;
   }
-  TrustStore* self = trust.get();
-  trust->loading_ = std::async(std::launch::async, [self] {
-    // OpenSSL's error queue is per thread: clear what this thread leaves behind.
-    X509StorePtr store = load_trust_store("", &self->error_);
-    ERR_clear_error();
-    return store;
-  });
+  trust->system_ = true;
   return trust;
+}
+
+void TrustStore::prefetch() {
+  if (started()) return;
+  std::call_once(start_once_, [this] {
+    if (!system_) return;
+    loading_ = std::async(std::launch::async, [this] {
+      // OpenSSL's error queue is per thread: clear what this thread leaves behind.
+      X509StorePtr store = load_trust_store("", &error_);
+      ERR_clear_error();
+      return store;
+    });
+    started_.store(true, std::memory_order_release);
+  });
 }
 
 TrustStore::~TrustStore() {
@@ -54,6 +63,7 @@ TrustStore::~TrustStore() {
 }
 
 X509_STORE* TrustStore::get() {
+  prefetch();
   std::call_once(once_, [this] {
     if (!loading_.valid()) return;
     store_ = loading_.get();

@@ -1,6 +1,7 @@
 // The trust anchors chain verification uses, built once per scan and shared read-only.
 #pragma once
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -17,9 +18,10 @@ X509StorePtr load_trust_store(const std::string& ca_file, std::string* error);
 
 // A scan's trust store. A CA file is read at once, so a bad one is an error before anything
 // is scanned. The system store (144 certificates on Debian 12) takes OpenSSL about 194 M
-// instructions to read, some 20 ms here, before which a scan's first lookups and connects
-// need not wait: it is read on a thread of its own, and get() waits for it only when a
-// chain is first verified.
+// instructions to read, some 20 ms here. A scan reads it only once it opens its first
+// connection (prefetch()), so a scan that never connects (every name failing DNS) never
+// pays for it; and then on a thread of its own, so the connects and handshakes under way
+// need not wait: get() waits for it only when a chain is first verified.
 class TrustStore {
  public:
   // nullptr and *error when the CA file cannot be used.
@@ -27,6 +29,12 @@ class TrustStore {
   ~TrustStore();  // waits for a load still running
   TrustStore(const TrustStore&) = delete;
   TrustStore& operator=(const TrustStore&) = delete;
+
+  // Starts reading the system store on a thread of its own, once; nothing for a CA file
+  // (read already). Any thread may call it.
+  void prefetch();
+  // True once the store is read or being read.
+  bool started() const { return started_.load(std::memory_order_acquire); }
 
   // The store, shared read-only by every thread; the first call waits for the background
   // load. nullptr when the system store could not be loaded (said once on stderr; every
@@ -36,7 +44,10 @@ class TrustStore {
  private:
   TrustStore() = default;
 
+  std::once_flag start_once_;
   std::once_flag once_;
+  std::atomic<bool> started_{false};
+  bool system_ = false;                // the system store, read on prefetch()
   std::future<X509StorePtr> loading_;  // valid until get() took its result
   std::string error_;                  // written by the loader before its result is ready
   X509StorePtr store_;

@@ -276,6 +276,40 @@ TEST(JsonWriter, KeysAreEscaped) {
   EXPECT_EQ(out, R"({"we\"ird\n":1})");
 }
 
+// Short plain names and values go out in one append, longer or escaped ones the long way:
+// both give the same text, at the edge of the short path (64 bytes) and on either side of it.
+TEST(JsonWriter, ShortAndLongStringsWriteTheSame) {
+  for (size_t n : {0, 1, 7, 8, 63, 64, 65, 200}) {
+    for (char special : {'a', '"', '\x01', '\xff'}) {
+      std::string text(n, 'x');
+      if (n > 0) text[n / 2] = special;
+      std::string expected = "{";
+      append_json_string(text, expected);
+      expected += ":";
+      append_json_string(text, expected);
+      expected += ",\"k\":[";
+      append_json_string(text, expected);
+      expected += ",";
+      append_json_string(text, expected);
+      expected += "]}";
+      std::string out;
+      JsonWriter w(out);
+      w.begin_object();
+      w.key(text);
+      w.string(text);
+      w.key("k");
+      w.begin_array();
+      w.string(text);
+      w.string(text);
+      w.end_array();
+      w.end_object();
+      EXPECT_EQ(out, expected) << "length " << n << ", byte " << int(special);
+      simdjson::dom::parser parser;
+      EXPECT_EQ(parser.parse(out).error(), simdjson::SUCCESS) << out;
+    }
+  }
+}
+
 TEST(JsonWriter, IntegersCoverTheWholeRange) {
   std::string out;
   JsonWriter w(out);

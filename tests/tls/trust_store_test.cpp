@@ -48,12 +48,15 @@ TEST(TrustStore, UnreadableCaFileIsAnErrorAtOnce) {
   EXPECT_NE(error.find("/nonexistent/ca.pem"), std::string::npos) << error;
 }
 
-// The system store: open() returns before it is read; every thread's first get() gets the
-// one store the loader made.
+// The system store: open() does not read it; the first prefetch() (a scan's first
+// connection) starts the read, and every thread's first get() gets the one store made.
 TEST(TrustStore, SystemStoreLoadsInTheBackgroundAndIsSharedOnce) {
   std::string error;
   std::unique_ptr<TrustStore> trust = TrustStore::open("", &error);
   ASSERT_NE(trust, nullptr) << error;
+  EXPECT_FALSE(trust->started());
+  trust->prefetch();
+  EXPECT_TRUE(trust->started());
   std::vector<X509_STORE*> seen(4, nullptr);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < seen.size(); ++i) {
@@ -70,7 +73,29 @@ TEST(TrustStore, DestroyedWhileLoading) {
   std::string error;
   std::unique_ptr<TrustStore> trust = TrustStore::open("", &error);
   ASSERT_NE(trust, nullptr) << error;
+  trust->prefetch();
   trust.reset();
+}
+
+// Never asked for (a scan that opened no connection): nothing is read, nothing waited for.
+TEST(TrustStore, NeverPrefetchedNeverReads) {
+  std::string error;
+  std::unique_ptr<TrustStore> trust = TrustStore::open("", &error);
+  ASSERT_NE(trust, nullptr) << error;
+  EXPECT_FALSE(trust->started());
+  trust.reset();
+}
+
+// get() without prefetch() (a chain verified before any connection was counted) still
+// reads the store, once.
+TEST(TrustStore, GetWithoutPrefetchReads) {
+  std::string error;
+  std::unique_ptr<TrustStore> trust = TrustStore::open("", &error);
+  ASSERT_NE(trust, nullptr) << error;
+  X509_STORE* store = trust->get();
+  EXPECT_TRUE(trust->started());
+  EXPECT_NE(store, nullptr);
+  EXPECT_EQ(trust->get(), store);
 }
 
 }  // namespace
