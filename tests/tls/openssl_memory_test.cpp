@@ -1,0 +1,142 @@
+// The per-thread cache in front of OpenSSL's allocations (tls/openssl_memory.h): malloc's,
+// realloc's and free's contract at every size edge, reuse of freed blocks, frees from
+// another thread, and a thread's cache emptied when it ends. The functions are called
+// directly: the test binaries do not install them (the tlsfleet binary does, and the
+// integration tests run it).
+#include "tls/openssl_memory.h"
+
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <cstdint>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace tlsfleet::tls {
+namespace {
+
+void* alloc(std::size_t n) { return openssl_memory_alloc(n, __FILE__, __LINE__); }
+void* grow(void* p, std::size_t n) { return openssl_memory_realloc(p, n, __FILE__, __LINE__); }
+void release(void* p) { openssl_memory_free(p, __FILE__, __LINE__); }
+
+void fill(void* p, std::size_t n, unsigned char seed) {
+  auto* bytes = static_cast<unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) bytes[i] = static_cast<unsigned char>(seed + i);
+}
+
+bool holds(const void* p, std::size_t n, unsigned char seed) {
+  const auto* bytes = static_cast<const unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (bytes[i] != static_cast<unsigned char>(seed + i)) return false;
+  }
+  return true;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCaching = false;
+#else
+constexpr bool kCaching = true;
+#endif
+
+TEST(OpensslMemory, EverySizeIsAlignedWritableAndDistinct) {
+  std::vector<void*> blocks;
+  for (std::size_t n : {0, 1, 15, 16, 17, 1023, 1024, 1025, 4096, 100000}) {
+    void* p = alloc(n);
+    ASSERT_NE(p, nullptr) << n;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u) << n;
+    fill(p, n, static_cast<unsigned char>(n));
+    blocks.push_back(p);
+  }
+  size_t i = 0;
+  for (std::size_t n : {0, 1, 15, 16, 17, 1023, 1024, 1025, 4096, 100000}) {
+    EXPECT_TRUE(holds(blocks[i++], n, static_cast<unsigned char>(n))) << "block of " << n;
+  }
+  for (void* p : blocks) release(p);
+  release(nullptr);  // a no-op, as free(NULL)
+}
+
+TEST(OpensslMemory, FreedSmallBlocksAreReusedOnTheSameThread) {
+  std::size_t before = openssl_memory_cached();
+  void* p = alloc(40);
+  release(p);
+  if (!kCaching) {
+    EXPECT_EQ(openssl_memory_cached(), before);
+    return;
+  }
+  EXPECT_EQ(openssl_memory_cached(), before + 1);
+  void* q = alloc(48);  // the same 16-byte class (33-48 bytes)
+  EXPECT_EQ(q, p);
+  EXPECT_EQ(openssl_memory_cached(), before);
+  void* large = alloc(5000);  // past the cached sizes: straight to malloc and back
+  release(large);
+  EXPECT_EQ(openssl_memory_cached(), before);
+  release(q);
+}
+
+TEST(OpensslMemory, TheCacheOfAClassIsBounded) {
+  std::vector<void*> blocks;
+  for (int i = 0; i < 500; ++i) blocks.push_back(alloc(200));
+  std::size_t before = openssl_memory_cached();
+  for (void* p : blocks) release(p);
+  EXPECT_LE(openssl_memory_cached() - before, 64u);
+}
+
+TEST(OpensslMemory, ReallocKeepsTheContentAcrossEveryKindOfMove) {
+  // Within a class, from a class to a larger one, from cached to large, large to large,
+  // and back down to a cached size.
+  std::size_t sizes[] = {10, 16, 17, 700, 1024, 1025, 3000, 200000, 900, 5};
+  void* p = grow(nullptr, sizes[0]);  // realloc(NULL, n) is malloc
+  ASSERT_NE(p, nullptr);
+  fill(p, sizes[0], 7);
+  for (std::size_t k = 1; k < std::size(sizes); ++k) {
+    std::size_t kept = std::min(sizes[k - 1], sizes[k]);
+    p = grow(p, sizes[k]);
+    ASSERT_NE(p, nullptr) << sizes[k];
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u);
+    EXPECT_TRUE(holds(p, kept, 7)) << sizes[k - 1] << " -> " << sizes[k];
+    fill(p, sizes[k], 7);
+  }
+  EXPECT_EQ(grow(p, 0), nullptr);  // realloc to 0 frees
+}
+
+TEST(OpensslMemory, ABlockFreedOnAnotherThreadJoinsThatThreadsCache) {
+  void* p = alloc(100);
+  fill(p, 100, 3);
+  std::size_t cached_there = 0;
+  void* reused = nullptr;
+  std::thread other([&] {
+    EXPECT_TRUE(holds(p, 100, 3));
+    release(p);
+    cached_there = openssl_memory_cached();
+    reused = alloc(100);
+    release(reused);
+  });
+  other.join();
+  if (kCaching) {
+    EXPECT_EQ(cached_there, 1u);
+    EXPECT_EQ(reused, p);
+  }
+}
+
+TEST(OpensslMemory, AThreadsCacheIsEmptiedWhenItEnds) {
+  // Four threads each leave some 33 KB of blocks in their cache and end. Were the caches
+  // not handed back to malloc, the heap in use would grow by some 130 KB.
+  std::size_t in_use_before = mallinfo2().uordblks;
+  for (int round = 0; round < 4; ++round) {
+    std::thread worker([] {
+      std::vector<void*> blocks;
+      for (int i = 0; i < 64; ++i) blocks.push_back(alloc(static_cast<std::size_t>(i * 16)));
+      for (void* p : blocks) release(p);
+      if (kCaching) {
+        EXPECT_GT(openssl_memory_cached(), 0u);
+      }
+    });
+    worker.join();
+  }
+  std::size_t in_use_after = mallinfo2().uordblks;
+  EXPECT_LT(in_use_after, in_use_before + 32 * 1024) << in_use_before << " -> " << in_use_after;
+}
+
+}  // namespace
+}  // namespace tlsfleet::tls
