@@ -329,7 +329,7 @@ void append_ecs_record(const scanner::EndpointResult& result, std::string& out) 
   JsonWriter w(out);
   w.begin_object();
   w.key("@timestamp");
-  w.string(format_rfc3339_ms(result.finished_unix_ms));
+  w.string(rfc3339_ms(result.finished_unix_ms).view());
   w.key("ecs");
   w.begin_object();
   w.key("version");

@@ -137,7 +137,7 @@ void append_native_record(const scanner::EndpointResult& result, std::string& ou
   w.key("schema");
   w.string(kNativeSchema);
   w.key("ts");
-  w.string(format_rfc3339_ms(result.finished_unix_ms));
+  w.string(rfc3339_ms(result.finished_unix_ms).view());
   w.key("target");
   w.string(result.target);
   w.key("host");

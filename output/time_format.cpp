@@ -34,7 +34,7 @@ char* digits(char* out, uint64_t value, int width) {
 
 }  // namespace
 
-std::string format_rfc3339_ms(int64_t unix_ms) {
+Rfc3339Text rfc3339_ms(int64_t unix_ms) {
   int64_t days = unix_ms / 86'400'000;
   int64_t ms_of_day = unix_ms % 86'400'000;
   if (ms_of_day < 0) {
@@ -45,8 +45,8 @@ std::string format_rfc3339_ms(int64_t unix_ms) {
   // Years outside 0000-9999 are not RFC 3339; no clock of a running scan gets there.
   uint64_t year = date.year < 0 ? 0 : date.year > 9999 ? 9999 : static_cast<uint64_t>(date.year);
   const auto ms = static_cast<uint64_t>(ms_of_day);
-  char buf[24];
-  char* p = digits(buf, year, 4);
+  Rfc3339Text out;
+  char* p = digits(out.text, year, 4);
   *p++ = '-';
   p = digits(p, date.month, 2);
   *p++ = '-';
@@ -59,8 +59,10 @@ std::string format_rfc3339_ms(int64_t unix_ms) {
   p = digits(p, ms / 1000 % 60, 2);
   *p++ = '.';
   p = digits(p, ms % 1000, 3);
-  *p++ = 'Z';
-  return std::string(buf, static_cast<size_t>(p - buf));
+  *p = 'Z';
+  return out;
 }
+
+std::string format_rfc3339_ms(int64_t unix_ms) { return std::string(rfc3339_ms(unix_ms).view()); }
 
 }  // namespace tlsfleet::output

@@ -249,13 +249,25 @@ void Worker::launch(Waiting waiting) {
 
 void Worker::lookup(LookupSpec spec, Position position) {
   ++lookups_in_flight_;
-  uint64_t start = uv_hrtime();
-  std::string name = spec.name;
-  // The resolver calls back once, so the spec's strings may move into the records.
-  resolver_->resolve(
-      name, [this, spec = std::move(spec), position, start](const net::DnsAnswer& answer) mutable {
-        lookup_done(spec, position, start, answer);
-      });
+  uint32_t slot;
+  if (free_lookup_slots_.empty()) {
+    slot = static_cast<uint32_t>(pending_lookups_.size());
+    pending_lookups_.emplace_back();
+  } else {
+    slot = free_lookup_slots_.back();
+    free_lookup_slots_.pop_back();
+  }
+  PendingLookup& pending = pending_lookups_[slot];
+  pending.spec = std::move(spec);
+  pending.position = position;
+  pending.start_ns = uv_hrtime();
+  // resolve() copies the name before it returns and calls back later, never inside.
+  resolver_->resolve(pending.spec.name, [this, slot](const net::DnsAnswer& answer) {
+    // Moved out first: the records take the spec's strings, and the slot is free again.
+    PendingLookup done = std::move(pending_lookups_[slot]);
+    free_lookup_slots_.push_back(slot);
+    lookup_done(done.spec, done.position, done.start_ns, answer);
+  });
 }
 
 void Worker::reverse_lookup(Waiting waiting) {

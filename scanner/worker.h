@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include <cstdint>
 #include <list>
 #include <map>
 #include <memory>
@@ -122,6 +123,15 @@ class Worker : public JobHost {
 
   std::unordered_map<EndpointJob*, Running> jobs_;
   std::map<Position, LookupProgress> lookups_;
+  // Lookups in flight, in slots reused as they finish: the resolver's callback holds only
+  // the slot's number, small enough for std::function to keep without an allocation.
+  struct PendingLookup {
+    LookupSpec spec;
+    Position position = 0;
+    uint64_t start_ns = 0;
+  };
+  std::vector<PendingLookup> pending_lookups_;
+  std::vector<uint32_t> free_lookup_slots_;
   // Finished positions whose records are in output_buffer_; the ledger hears of them once
   // the buffer is written.
   std::vector<std::pair<Position, uint32_t>> written_;

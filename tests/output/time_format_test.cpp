@@ -31,6 +31,8 @@ TEST(TimeFormat, KnownInstants) {
   EXPECT_EQ(format_rfc3339_ms(951782400000), "2000-02-29T00:00:00.000Z") << "leap day of 2000";
   EXPECT_EQ(format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
   EXPECT_EQ(format_rfc3339_ms(253402300799999), "9999-12-31T23:59:59.999Z");
+  // The records' allocation-free form gives the same 24 characters.
+  EXPECT_EQ(rfc3339_ms(1795802400123).view(), "2026-11-27T18:00:00.123Z");
 }
 
 TEST(TimeFormat, AgreesWithLibcAcrossCenturies) {
