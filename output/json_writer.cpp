@@ -41,19 +41,24 @@ constexpr char kHex[] = "0123456789abcdef";
 // Names and values up to this long that need no escaping go out in one append.
 constexpr std::size_t kShortPlain = 64;
 
+// The end of the run of bytes from p that are copied as they are. Subjects, names and
+// cipher lists are mostly plain ASCII: it is skipped 8 bytes at a time.
+inline const unsigned char* plain_run_end(const unsigned char* p, const unsigned char* end) {
+  while (end - p >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    if (!plain_word(word)) break;
+    p += 8;
+  }
+  while (p < end && kPlain[*p]) ++p;
+  return p;
+}
+
 // True when every byte of `value` is copied as it is.
 inline bool all_plain(std::string_view value) {
   const auto* p = reinterpret_cast<const unsigned char*>(value.data());
   const auto* const end = p + value.size();
-  for (; end - p >= 8; p += 8) {
-    uint64_t word;
-    std::memcpy(&word, p, sizeof word);
-    if (!plain_word(word)) return false;
-  }
-  for (; p < end; ++p) {
-    if (!kPlain[*p]) return false;
-  }
-  return true;
+  return plain_run_end(p, end) == end;
 }
 
 // Magnitude from which number() switches from fixed to exponent notation.
@@ -142,14 +147,7 @@ void append_json_string(std::string_view value, std::string& out) {
   const auto* const end = p + value.size();
   while (p < end) {
     const auto* run = p;
-    // Subjects, names and cipher lists are mostly plain ASCII: skip it 8 bytes at a time.
-    while (end - p >= 8) {
-      uint64_t word;
-      std::memcpy(&word, p, sizeof word);
-      if (!plain_word(word)) break;
-      p += 8;
-    }
-    while (p < end && kPlain[*p]) ++p;
+    p = plain_run_end(p, end);
     out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
     if (p == end) break;
     if (*p < 0x80) {

@@ -326,19 +326,13 @@ void Worker::lookup_done(LookupSpec& spec, Position position, uint64_t start_ns,
                           (answer.detail.empty() ? "the name did not resolve" : answer.detail);
     int64_t finished = now_unix_ms();
     for (size_t i = 0; i < spec.ports.size(); ++i) {
-      EndpointResult result;
       // The last record takes the spec's strings; the others copy them.
-      if (i + 1 == spec.ports.size()) {
-        result.target = std::move(spec.target);
-        result.host = std::move(spec.name);
-        result.sni = std::move(spec.sni);
-        set_error(result, dns_error_kind(answer.error), std::move(message));
-      } else {
-        result.target = spec.target;
-        result.host = spec.name;
-        result.sni = spec.sni;
-        set_error(result, dns_error_kind(answer.error), message);
-      }
+      bool last = i + 1 == spec.ports.size();
+      EndpointResult result;
+      result.target = last ? std::move(spec.target) : spec.target;
+      result.host = last ? std::move(spec.name) : spec.name;
+      result.sni = last ? std::move(spec.sni) : spec.sni;
+      set_error(result, dns_error_kind(answer.error), last ? std::move(message) : message);
       result.port = spec.ports[i];
       result.timing.dns_ms = dns_ms;
       result.timing.total_ms = dns_ms;

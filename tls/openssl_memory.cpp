@@ -30,12 +30,14 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+void* payload(Header* header) { return header + 1; }
+Header* header_of(void* block) { return static_cast<Header*>(block) - 1; }
+
 // Trivially destructible, so it needs no guard to reach and outlives every destructor
 // that may still free through it.
 struct Slots {
   FreeBlock* head[kClasses + 1];
   std::uint32_t count[kClasses + 1];
-  std::size_t total;
   bool registered;  // the thread-exit drain is set up
   bool closed;      // the thread is ending: no more caching
 };
@@ -45,11 +47,10 @@ void drain(Slots& s) {
   for (std::size_t c = 1; c <= kClasses; ++c) {
     while (FreeBlock* block = s.head[c]) {
       s.head[c] = block->next;
-      std::free(reinterpret_cast<Header*>(block) - 1);
+      std::free(header_of(block));
     }
     s.count[c] = 0;
   }
-  s.total = 0;
 }
 
 // Its destructor runs among the thread's C++ thread-local destructors, before the
@@ -65,18 +66,13 @@ thread_local DrainAtExit drain_at_exit;
 
 std::size_t class_of(std::size_t size) { return size == 0 ? 1 : (size + kGranule - 1) / kGranule; }
 
-void* payload(Header* header) { return header + 1; }
-Header* header_of(void* block) { return static_cast<Header*>(block) - 1; }
-
 void* allocate(std::size_t size) {
   if (size <= kMaxCached) {
     std::size_t c = class_of(size);
     if (FreeBlock* block = slots.head[c]) {
       slots.head[c] = block->next;
       --slots.count[c];
-      --slots.total;
-      Header* header = reinterpret_cast<Header*>(block) - 1;
-      header->size = size;
+      header_of(block)->size = size;
       return block;
     }
     auto* header = static_cast<Header*>(std::malloc(sizeof(Header) + c * kGranule));
@@ -107,7 +103,6 @@ void release(void* block) {
     free_block->next = slots.head[c];
     slots.head[c] = free_block;
     ++slots.count[c];
-    ++slots.total;
     return;
   }
   std::free(header);
@@ -145,7 +140,11 @@ void* openssl_memory_realloc(void* block, std::size_t size, const char*, int) {
 
 void openssl_memory_free(void* block, const char*, int) { release(block); }
 
-std::size_t openssl_memory_cached() { return slots.total; }
+std::size_t openssl_memory_cached() {
+  std::size_t total = 0;
+  for (std::uint32_t count : slots.count) total += count;
+  return total;
+}
 
 bool install_openssl_memory() {
   return CRYPTO_set_mem_functions(&openssl_memory_alloc, &openssl_memory_realloc,
