@@ -140,6 +140,7 @@ void Differ::event(ChangeEvent kind, const EndpointKey& key, std::string_view ta
   w.key("new");
   new_value(w);
   w.end_object();
+  w.flush();
   out_.push_back('\n');
   if (out_.size() >= kFlushBytes) flush();
 }

@@ -361,6 +361,7 @@ void append_ecs_record(const scanner::EndpointResult& result, std::string& out) 
   write_error(w, result);
   write_tlsfleet(w, result);
   w.end_object();
+  w.flush();
   out.push_back('\n');
 }
 

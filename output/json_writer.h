@@ -3,10 +3,13 @@
 // copies runs of plain ASCII in bulk.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tlsfleet::output {
 
@@ -27,11 +30,26 @@ void append_json_string(std::string_view value, std::string& out);
 // Writes JSON values in document order; commas and colons are placed automatically. The
 // caller is responsible for a well-formed sequence (a key before each object member, ends
 // matching begins); the writer does not check it, to stay cheap.
+//
+// The writer collects what it writes in a buffer of its own and appends it to the string
+// when the buffer fills, on flush() and when it goes out of scope: a record is some fifty
+// small pieces, and one std::string append each cost more than writing them. So the string
+// is complete only after flush() or the writer's end; call flush() before touching the
+// string while the writer is still in scope.
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
+  ~JsonWriter() { flush(); }
+
+  // Appends what the writer holds to the string.
+  void flush() {
+    if (used_ != 0) {
+      out_.append(buf_, used_);
+      used_ = 0;
+    }
+  }
 
   void begin_object();
   void end_object();
@@ -40,6 +58,35 @@ class JsonWriter {
 
   // An object member's name; the next call writes its value.
   void key(std::string_view name);
+  // A name given as a string literal (what records use): its length is known where it is
+  // called, so the comma owed, the quotes and the colon are written with constant-size
+  // copies, and inlined, the compiler checks the literal's bytes while compiling the call.
+  // A literal that would need escaping still goes through key(std::string_view).
+  template <std::size_t N>
+  [[gnu::always_inline]] void key(const char (&name)[N]) {
+    constexpr std::size_t kSize = N - 1;
+    if constexpr (kSize > 0 && kSize <= 32) {
+      // One test per byte, unrolled: with the literal's bytes known, every test folds.
+      const bool plain = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return (plain_byte(name[I]) && ...);
+      }
+      (std::make_index_sequence<kSize>{});
+      if (plain) {
+        char* p = reserve(kSize + 4);
+        *p = ',';
+        p += need_comma_ ? 1 : 0;
+        *p++ = '"';
+        std::memcpy(p, name, kSize);
+        p += kSize;
+        *p++ = '"';
+        *p++ = ':';
+        commit(p);
+        need_comma_ = false;
+        return;
+      }
+    }
+    key(std::string_view(name, kSize));
+  }
 
   void string(std::string_view value);
   // The string, or null when the optional is empty.
@@ -54,17 +101,54 @@ class JsonWriter {
   void null();
 
  private:
+  static constexpr std::size_t kBufferSize = 1024;
+
+  // True for a byte written as it is: printable ASCII other than `"` and `\`.
+  static constexpr bool plain_byte(char byte) {
+    const auto c = static_cast<unsigned char>(byte);
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  }
+  // Room for `size` bytes (at most kBufferSize) at the returned pointer; commit(end) then
+  // records what was written.
+  char* reserve(std::size_t size) {
+    if (size > kBufferSize - used_) flush();
+    return buf_ + used_;
+  }
+  void commit(const char* end) { used_ = static_cast<std::size_t>(end - buf_); }
+  void put(const char* data, std::size_t size) {
+    if (size > kBufferSize) {
+      flush();
+      out_.append(data, size);
+      return;
+    }
+    std::memcpy(reserve(size), data, size);
+    used_ += size;
+  }
+  void put(char c) {
+    if (used_ == kBufferSize) flush();
+    buf_[used_++] = c;
+  }
+  // Writes the literal, with the comma owed before it.
+  void separated(std::string_view text) {
+    char* p = reserve(text.size() + 1);
+    *p = ',';
+    p += need_comma_ ? 1 : 0;
+    std::memcpy(p, text.data(), text.size());
+    commit(p + text.size());
+  }
   // Writes text quoted, with the comma owed before it and `last` after it (unless '\0'),
   // when it is short and needs no escaping; false (nothing written) otherwise.
   bool short_plain(std::string_view text, char last);
   // Emits the comma owed before the next value or key.
   void separate() {
-    if (need_comma_) out_.push_back(',');
+    if (need_comma_) put(',');
     need_comma_ = false;
   }
 
   std::string& out_;
   bool need_comma_ = false;
+  std::size_t used_ = 0;
+  char buf_[kBufferSize];
 };
 
 }  // namespace tlsfleet::output

@@ -165,6 +165,7 @@ void append_native_record(const scanner::EndpointResult& result, std::string& ou
   w.key("connections");
   w.integer(result.connections);
   w.end_object();
+  w.flush();
   out.push_back('\n');
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -243,6 +245,7 @@ TEST(JsonWriter, PlacesCommasAndColons) {
   w.key("h");
   w.string_or_null(std::string("y"));
   w.end_object();
+  w.flush();
   EXPECT_EQ(out, R"({"a":1,"b":[true,false,null],"c":{"d":"x"},"e":[],"f":{},"g":null,"h":"y"})");
   simdjson::dom::parser parser;
   EXPECT_EQ(parser.parse(out).error(), simdjson::SUCCESS);
@@ -263,6 +266,7 @@ TEST(JsonWriter, ArraysOfObjectsAndNestedArrays) {
   w.end_array();
   w.end_array();
   w.end_array();
+  w.flush();
   EXPECT_EQ(out, R"([{"i":0},{"i":1},[[]]])");
 }
 
@@ -273,6 +277,7 @@ TEST(JsonWriter, KeysAreEscaped) {
   w.key("we\"ird\n");
   w.integer(1);
   w.end_object();
+  w.flush();
   EXPECT_EQ(out, R"({"we\"ird\n":1})");
 }
 
@@ -303,11 +308,55 @@ TEST(JsonWriter, ShortAndLongStringsWriteTheSame) {
       w.string(text);
       w.end_array();
       w.end_object();
+      w.flush();
       EXPECT_EQ(out, expected) << "length " << n << ", byte " << int(special);
       simdjson::dom::parser parser;
       EXPECT_EQ(parser.parse(out).error(), simdjson::SUCCESS) << out;
     }
   }
+}
+
+TEST(JsonWriter, WritesPastItsBufferInOrderAndFlushesAtItsEnd) {
+  // Thousands of pieces of every kind and length (some short and plain, some escaped, some
+  // longer than the writer's buffer) come out in order; the string is complete once the
+  // writer is gone, without a flush() call.
+  std::string out = "before ";
+  std::string expected = "before [";
+  {
+    JsonWriter w(out);
+    w.begin_array();
+    for (int i = 0; i < 3000; ++i) {
+      if (i > 0) expected += ',';
+      switch (i % 4) {
+        case 0:
+          w.integer(i);
+          expected += std::to_string(i);
+          break;
+        case 1: {
+          std::string text(static_cast<std::size_t>(i % 1500), 'a' + static_cast<char>(i % 26));
+          if (i % 3 == 0 && !text.empty()) text[text.size() / 2] = '"';
+          w.string(text);
+          append_json_string(text, expected);
+          break;
+        }
+        case 2:
+          w.begin_object();
+          w.key("k");
+          w.null();
+          w.end_object();
+          expected += "{\"k\":null}";
+          break;
+        default:
+          w.boolean(i % 8 == 3);
+          expected += i % 8 == 3 ? "true" : "false";
+      }
+    }
+    w.end_array();
+  }
+  expected += ']';
+  EXPECT_EQ(out, expected);
+  simdjson::dom::parser parser;
+  EXPECT_EQ(parser.parse(out.substr(7)).error(), simdjson::SUCCESS);
 }
 
 TEST(JsonWriter, IntegersCoverTheWholeRange) {
@@ -319,6 +368,7 @@ TEST(JsonWriter, IntegersCoverTheWholeRange) {
   w.integer(std::numeric_limits<int64_t>::max());
   w.integer(std::numeric_limits<int64_t>::min());
   w.end_array();
+  w.flush();
   EXPECT_EQ(out, "[0,-1,9223372036854775807,-9223372036854775808]");
 }
 
@@ -326,6 +376,7 @@ std::string number_text(double value) {
   std::string out;
   JsonWriter w(out);
   w.number(value);
+  w.flush();
   return out;
 }
 
@@ -348,6 +399,84 @@ TEST(JsonWriter, NumbersHaveAtMostThreeDecimals) {
   EXPECT_EQ(number_text(-1.5e300), "-1.5e+300");
 }
 
+// What number() must print: the double's exact value rounded to 3 decimals by to_chars,
+// trailing zeros dropped, "-0" as "0". number() takes a shortcut below 2^32.
+std::string reference_number_text(double value) {
+  char buf[64];
+  const auto result = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 3);
+  const char* last = result.ptr;
+  while (last[-1] == '0') --last;
+  if (last[-1] == '.') --last;
+  std::string text(buf, static_cast<std::size_t>(last - buf));
+  return text == "-0" ? "0" : text;
+}
+
+TEST(JsonWriter, NumbersMatchExactRoundingEverywhere) {
+  std::mt19937_64 rng(20261128);
+  std::vector<double> values = {0.0005, 0.0015,           1.0625,          -1.0625,      2.0005,
+                                0.9995, -0.0005,          4294967295.9995, 4294967296.0, 1e-9,
+                                -1e-9,  0x1p32 - 0x1p-20, 1234.5675};
+  // Exact halves in binary (k / 2048 ms are ties at three decimals for odd k).
+  for (int k = -4000; k <= 4000; k += 7) values.push_back(k / 2048.0);
+  std::uniform_real_distribution<double> ms(0.0, 60000.0);
+  std::uniform_real_distribution<double> wide(-1e10, 1e10);
+  std::uniform_int_distribution<int64_t> thousandths(-5'000'000'000'000, 5'000'000'000'000);
+  for (int i = 0; i < 20000; ++i) {
+    values.push_back(ms(rng));
+    values.push_back(wide(rng));
+    // Values at and next to a rounding boundary: x.xxx5 and its neighbouring doubles.
+    const double boundary = (static_cast<double>(thousandths(rng)) + 0.5) / 1000.0;
+    values.push_back(boundary);
+    values.push_back(std::nextafter(boundary, 0.0));
+    values.push_back(std::nextafter(boundary, 1e300));
+  }
+  for (double v : values) {
+    ASSERT_EQ(number_text(v), reference_number_text(v)) << std::hexfloat << v;
+  }
+}
+
+TEST(JsonWriter, LiteralKeysMatchRuntimeKeys) {
+  // key("...") with a literal takes the inline path; key(std::string_view) the general one.
+  std::string literal_out;
+  JsonWriter literal(literal_out);
+  literal.begin_object();
+  literal.key("schema");
+  literal.integer(1);
+  literal.key("a\"quote");  // needs escaping: falls back to the general path
+  literal.begin_object();
+  literal.key("x");
+  literal.null();
+  literal.key("a_name_of_exactly_thirty_two_ch");
+  literal.boolean(true);
+  literal.key("a_name_longer_than_thirty_two_bytes_in_all");
+  literal.boolean(false);
+  literal.end_object();
+  literal.end_object();
+
+  std::string runtime_out;
+  JsonWriter runtime(runtime_out);
+  runtime.begin_object();
+  runtime.key(std::string_view("schema"));
+  runtime.integer(1);
+  runtime.key(std::string_view("a\"quote"));
+  runtime.begin_object();
+  runtime.key(std::string_view("x"));
+  runtime.null();
+  runtime.key(std::string_view("a_name_of_exactly_thirty_two_ch"));
+  runtime.boolean(true);
+  runtime.key(std::string_view("a_name_longer_than_thirty_two_bytes_in_all"));
+  runtime.boolean(false);
+  runtime.end_object();
+  runtime.end_object();
+  literal.flush();
+  runtime.flush();
+
+  EXPECT_EQ(literal_out, runtime_out);
+  EXPECT_EQ(literal_out,
+            "{\"schema\":1,\"a\\\"quote\":{\"x\":null,\"a_name_of_exactly_thirty_two_ch\":true,"
+            "\"a_name_longer_than_thirty_two_bytes_in_all\":false}}");
+}
+
 TEST(JsonWriter, NonFiniteNumbersBecomeNull) {
   EXPECT_EQ(number_text(std::numeric_limits<double>::quiet_NaN()), "null");
   EXPECT_EQ(number_text(std::numeric_limits<double>::infinity()), "null");
@@ -363,6 +492,7 @@ TEST(JsonWriter, HugeNumbersStillParse) {
   w.number(-std::numeric_limits<double>::max());
   w.number(1.2345678901234567e20);  // 21 digits as an integer literal: too big for simdjson
   w.end_array();
+  w.flush();
   simdjson::dom::parser parser;
   simdjson::dom::array array;
   ASSERT_EQ(parser.parse(out).get_array().get(array), simdjson::SUCCESS) << out;
