@@ -1,24 +1,25 @@
-// The per-thread cache in front of OpenSSL's allocations (tls/openssl_memory.h): malloc's,
-// realloc's and free's contract at every size edge, reuse of freed blocks, frees from
-// another thread, and a thread's cache emptied when it ends. The functions are called
-// directly: the test binaries do not install them (the tlsfleet binary does, and the
-// integration tests run it).
-#include "tls/openssl_memory.h"
+// The per-thread cache in front of malloc (scanner/memory_cache.h): malloc's, realloc's and
+// free's contract at every size edge, reuse of freed blocks, blocks passing between the
+// cache and malloc/free in both directions, frees from another thread, and a thread's
+// cache emptied when it ends. The functions are called directly: the test binaries do not
+// install them (the tlsfleet binary does, and the integration tests run it).
+#include "scanner/memory_cache.h"
 
 #include <gtest/gtest.h>
 #include <malloc.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <vector>
 
-namespace tlsfleet::tls {
+namespace tlsfleet::scanner {
 namespace {
 
-void* alloc(std::size_t n) { return openssl_memory_alloc(n, __FILE__, __LINE__); }
-void* grow(void* p, std::size_t n) { return openssl_memory_realloc(p, n, __FILE__, __LINE__); }
-void release(void* p) { openssl_memory_free(p, __FILE__, __LINE__); }
+void* alloc(std::size_t n) { return cache_malloc(n); }
+void* grow(void* p, std::size_t n) { return cache_realloc(p, n); }
+void release(void* p) { cache_free(p); }
 
 void fill(void* p, std::size_t n, unsigned char seed) {
   auto* bytes = static_cast<unsigned char*>(p);
@@ -39,7 +40,7 @@ constexpr bool kCaching = false;
 constexpr bool kCaching = true;
 #endif
 
-TEST(OpensslMemory, EverySizeIsAlignedWritableAndDistinct) {
+TEST(MemoryCache, EverySizeIsAlignedWritableAndDistinct) {
   std::vector<void*> blocks;
   for (std::size_t n : {0, 1, 15, 16, 17, 1023, 1024, 1025, 4096, 100000}) {
     void* p = alloc(n);
@@ -56,33 +57,75 @@ TEST(OpensslMemory, EverySizeIsAlignedWritableAndDistinct) {
   release(nullptr);  // a no-op, as free(NULL)
 }
 
-TEST(OpensslMemory, FreedSmallBlocksAreReusedOnTheSameThread) {
-  std::size_t before = openssl_memory_cached();
+TEST(MemoryCache, FreedSmallBlocksAreReusedOnTheSameThread) {
+  std::size_t before = cached_blocks();
   void* p = alloc(40);
   release(p);
   if (!kCaching) {
-    EXPECT_EQ(openssl_memory_cached(), before);
+    EXPECT_EQ(cached_blocks(), before);
     return;
   }
-  EXPECT_EQ(openssl_memory_cached(), before + 1);
+  EXPECT_EQ(cached_blocks(), before + 1);
   void* q = alloc(48);  // the same 16-byte class (33-48 bytes)
   EXPECT_EQ(q, p);
-  EXPECT_EQ(openssl_memory_cached(), before);
+  EXPECT_EQ(cached_blocks(), before);
   void* large = alloc(5000);  // past the cached sizes: straight to malloc and back
   release(large);
-  EXPECT_EQ(openssl_memory_cached(), before);
+  EXPECT_EQ(cached_blocks(), before);
   release(q);
 }
 
-TEST(OpensslMemory, TheCacheOfAClassIsBounded) {
-  std::vector<void*> blocks;
-  for (int i = 0; i < 500; ++i) blocks.push_back(alloc(200));
-  std::size_t before = openssl_memory_cached();
-  for (void* p : blocks) release(p);
-  EXPECT_LE(openssl_memory_cached() - before, 64u);
+TEST(MemoryCache, BlocksPassToAndFromMallocAndFree) {
+  // No header of its own: malloc's blocks may be freed into the cache and the cache's
+  // blocks may be freed with free(), at every size.
+  for (std::size_t n : {1, 24, 25, 100, 1000, 1024, 1025, 70000}) {
+    void* from_malloc = std::malloc(n);
+    ASSERT_NE(from_malloc, nullptr);
+    fill(from_malloc, n, 5);
+    release(from_malloc);
+    void* mine = alloc(n);
+    ASSERT_NE(mine, nullptr);
+    fill(mine, n, 9);
+    EXPECT_TRUE(holds(mine, n, 9));
+    std::free(mine);
+  }
+  // A block malloc returned for 24 bytes has 24 usable: the cache may hand it out again
+  // for 16 bytes but not for 32.
+  void* small = std::malloc(24);
+  std::size_t before = cached_blocks();
+  release(small);
+  if (kCaching) {
+    EXPECT_EQ(cached_blocks(), before + 1);
+    void* bigger = alloc(32);
+    EXPECT_NE(bigger, small);
+    EXPECT_GE(malloc_usable_size(bigger), 32u);
+    void* same = alloc(16);
+    EXPECT_EQ(same, small);
+    release(bigger);
+    release(same);
+  }
 }
 
-TEST(OpensslMemory, ReallocKeepsTheContentAcrossEveryKindOfMove) {
+TEST(MemoryCache, EveryBlockHoldsWhatWasAskedFor) {
+  for (std::size_t n = 0; n <= 1100; ++n) {
+    void* p = alloc(n);
+    ASSERT_NE(p, nullptr);
+    EXPECT_GE(malloc_usable_size(p), n);
+    fill(p, n, static_cast<unsigned char>(n));
+    EXPECT_TRUE(holds(p, n, static_cast<unsigned char>(n)));
+    release(p);
+  }
+}
+
+TEST(MemoryCache, TheCacheOfAClassIsBounded) {
+  std::vector<void*> blocks;
+  for (int i = 0; i < 500; ++i) blocks.push_back(alloc(200));
+  std::size_t before = cached_blocks();
+  for (void* p : blocks) release(p);
+  EXPECT_LE(cached_blocks() - before, 64u);
+}
+
+TEST(MemoryCache, ReallocKeepsTheContentAcrossEveryKindOfMove) {
   // Within a class, from a class to a larger one, from cached to large, large to large,
   // and back down to a cached size.
   std::size_t sizes[] = {10, 16, 17, 700, 1024, 1025, 3000, 200000, 900, 5};
@@ -100,7 +143,7 @@ TEST(OpensslMemory, ReallocKeepsTheContentAcrossEveryKindOfMove) {
   EXPECT_EQ(grow(p, 0), nullptr);  // realloc to 0 frees
 }
 
-TEST(OpensslMemory, ABlockFreedOnAnotherThreadJoinsThatThreadsCache) {
+TEST(MemoryCache, ABlockFreedOnAnotherThreadJoinsThatThreadsCache) {
   void* p = alloc(100);
   fill(p, 100, 3);
   std::size_t cached_there = 0;
@@ -108,7 +151,7 @@ TEST(OpensslMemory, ABlockFreedOnAnotherThreadJoinsThatThreadsCache) {
   std::thread other([&] {
     EXPECT_TRUE(holds(p, 100, 3));
     release(p);
-    cached_there = openssl_memory_cached();
+    cached_there = cached_blocks();
     reused = alloc(100);
     release(reused);
   });
@@ -119,7 +162,7 @@ TEST(OpensslMemory, ABlockFreedOnAnotherThreadJoinsThatThreadsCache) {
   }
 }
 
-TEST(OpensslMemory, AThreadsCacheIsEmptiedWhenItEnds) {
+TEST(MemoryCache, AThreadsCacheIsEmptiedWhenItEnds) {
   // Four threads each leave some 33 KB of blocks in their cache and end. Were the caches
   // not handed back to malloc, the heap in use would grow by some 130 KB.
   std::size_t in_use_before = mallinfo2().uordblks;
@@ -129,7 +172,7 @@ TEST(OpensslMemory, AThreadsCacheIsEmptiedWhenItEnds) {
       for (int i = 0; i < 64; ++i) blocks.push_back(alloc(static_cast<std::size_t>(i * 16)));
       for (void* p : blocks) release(p);
       if (kCaching) {
-        EXPECT_GT(openssl_memory_cached(), 0u);
+        EXPECT_GT(cached_blocks(), 0u);
       }
     });
     worker.join();
@@ -139,4 +182,4 @@ TEST(OpensslMemory, AThreadsCacheIsEmptiedWhenItEnds) {
 }
 
 }  // namespace
-}  // namespace tlsfleet::tls
+}  // namespace tlsfleet::scanner
