@@ -33,8 +33,12 @@ void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
 }
 void operator delete(void* block) noexcept { tlsfleet::scanner::cache_free(block); }
 void operator delete[](void* block) noexcept { tlsfleet::scanner::cache_free(block); }
-void operator delete(void* block, std::size_t) noexcept { tlsfleet::scanner::cache_free(block); }
-void operator delete[](void* block, std::size_t) noexcept { tlsfleet::scanner::cache_free(block); }
+void operator delete(void* block, std::size_t size) noexcept {
+  tlsfleet::scanner::cache_free_sized(block, size);
+}
+void operator delete[](void* block, std::size_t size) noexcept {
+  tlsfleet::scanner::cache_free_sized(block, size);
+}
 void operator delete(void* block, const std::nothrow_t&) noexcept {
   tlsfleet::scanner::cache_free(block);
 }

@@ -82,25 +82,42 @@ void* cache_malloc(std::size_t size) {
   return std::malloc(c * kGranule);
 }
 
-void cache_free(void* block) {
-  if (block == nullptr) return;
-  if (kCaching && !slots.closed) {
-    // glibc's usable sizes are 16k + 8 bytes (k >= 1) below mmap sizes: class k.
-    const std::size_t c = malloc_usable_size(block) / kGranule;
-    if (c >= 1 && c <= kClasses && slots.count[c] < kPerClass) {
-      if (!slots.registered) {
-        slots.registered = true;
-        // The first use on this thread constructs it, which registers its destructor.
-        drain_at_exit.armed = true;
-      }
-      auto* free_block = static_cast<FreeBlock*>(block);
-      free_block->next = slots.head[c];
-      slots.head[c] = free_block;
-      ++slots.count[c];
-      return;
+namespace {
+
+// Caches a block that holds at least c * 16 bytes, or frees it.
+void release(void* block, std::size_t c) {
+  if (kCaching && !slots.closed && c >= 1 && c <= kClasses && slots.count[c] < kPerClass) {
+    if (!slots.registered) {
+      slots.registered = true;
+      // The first use on this thread constructs it, which registers its destructor.
+      drain_at_exit.armed = true;
     }
+    auto* free_block = static_cast<FreeBlock*>(block);
+    free_block->next = slots.head[c];
+    slots.head[c] = free_block;
+    ++slots.count[c];
+    return;
   }
   std::free(block);
+}
+
+}  // namespace
+
+void cache_free(void* block) {
+  if (block == nullptr) return;
+  if (!kCaching) {
+    std::free(block);
+    return;
+  }
+  // glibc's usable sizes are 16k + 8 bytes (k >= 1) below mmap sizes: class k. Reading it
+  // touches the next chunk's header too, which is why sized frees skip it.
+  release(block, malloc_usable_size(block) / kGranule);
+}
+
+void cache_free_sized(void* block, std::size_t size) {
+  if (block == nullptr) return;
+  // cache_malloc(size) gave a block of the whole class, or malloc's for a larger size.
+  release(block, size > kMaxCached ? 0 : class_of_request(size));
 }
 
 void* cache_realloc(void* block, std::size_t size) {

@@ -29,6 +29,9 @@ namespace tlsfleet::scanner {
 void* cache_malloc(std::size_t size);
 void* cache_realloc(void* block, std::size_t size);
 void cache_free(void* block);
+// free() for a block that cache_malloc(size) returned, with that size: the class comes
+// from the size, without reading malloc's bookkeeping (C++'s sized delete).
+void cache_free_sized(void* block, std::size_t size);
 
 // Blocks in the calling thread's cache (for tests).
 std::size_t cached_blocks();

@@ -106,6 +106,31 @@ TEST(MemoryCache, BlocksPassToAndFromMallocAndFree) {
   }
 }
 
+TEST(MemoryCache, ASizedFreeFilesTheBlockByItsSize) {
+  std::size_t before = cached_blocks();
+  void* p = alloc(100);  // class 7: 97-112 bytes
+  cache_free_sized(p, 100);
+  void* large = alloc(3000);
+  cache_free_sized(large, 3000);  // past the cached sizes: to free()
+  cache_free_sized(nullptr, 10);
+  if (!kCaching) {
+    EXPECT_EQ(cached_blocks(), before);
+    return;
+  }
+  EXPECT_EQ(cached_blocks(), before + 1);
+  void* q = alloc(112);
+  EXPECT_EQ(q, p);
+  EXPECT_GE(malloc_usable_size(q), 112u);
+  cache_free_sized(q, 112);
+  // Every size, allocated and freed by size, comes back able to hold what is asked.
+  for (std::size_t n = 0; n <= 1100; ++n) {
+    void* r = alloc(n);
+    ASSERT_GE(malloc_usable_size(r), n);
+    fill(r, n, 1);
+    cache_free_sized(r, n);
+  }
+}
+
 TEST(MemoryCache, EveryBlockHoldsWhatWasAskedFor) {
   for (std::size_t n = 0; n <= 1100; ++n) {
     void* p = alloc(n);
