@@ -157,6 +157,23 @@ TEST(PlanReadAhead, HandsOutTheSameItemsAtTheSamePositionsAsReadingInline) {
   EXPECT_FALSE(plan->next_batch(ahead_items, 5)) << "an exhausted plan stays exhausted";
 }
 
+TEST(PlanReadAhead, EveryQueueSizeAndBatchSizeHandsOutEverything) {
+  // The reader waits on a full queue until the workers took half of it: queues of one to
+  // four items, taken one or two at a time, must neither stall nor lose or reorder items.
+  TempFile file("10.2.0.0/28\nother.test:9443\n10.3.0.1-10.3.0.20\n");
+  auto inline_plan = make(shuffled_input(file.path));
+  const auto expected = keys(drain_sync(*inline_plan));
+  for (size_t capacity : {1, 2, 3, 4}) {
+    for (size_t batch : {1, 2}) {
+      auto plan = make(shuffled_input(file.path));
+      ReadySignal ready;
+      plan->read_ahead(ready.callback(), capacity);
+      EXPECT_EQ(keys(drain_async(*plan, ready, batch)), expected)
+          << "queue of " << capacity << ", batches of " << batch;
+    }
+  }
+}
+
 TEST(PlanReadAhead, NextBatchNeverWaitsForASlowPipe) {
   Pipe input;
   PlanInput in;
