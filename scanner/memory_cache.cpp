@@ -144,6 +144,10 @@ std::size_t cached_blocks() {
   return total;
 }
 
+std::size_t cached_blocks(std::size_t size) {
+  return size > kMaxCached ? 0 : slots.count[class_of_request(size)];
+}
+
 bool install_library_allocators() {
   const bool openssl =
       CRYPTO_set_mem_functions(&openssl_alloc, &openssl_realloc, &openssl_free) == 1;

@@ -33,8 +33,10 @@ void cache_free(void* block);
 // from the size, without reading malloc's bookkeeping (C++'s sized delete).
 void cache_free_sized(void* block, std::size_t size);
 
-// Blocks in the calling thread's cache (for tests).
+// Blocks in the calling thread's cache (for tests): all of them, or those of the class
+// that serves requests of `size` bytes.
 std::size_t cached_blocks();
+std::size_t cached_blocks(std::size_t size);
 
 // Routes OpenSSL's and c-ares' allocations through the cache. Must run before either
 // allocates anything (first thing in main); returns false when it was too late for one of
