@@ -13,6 +13,8 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
   if (text.find(':') == std::string_view::npos) {
+    // Every IPv4 address starts with a digit: a host name is turned away here.
+    if (text[0] < '0' || text[0] > '9') return std::nullopt;
     // inet_pton accepts only strict dotted quads, but it does accept leading zeros on
     // some libcs; reject them so "010.0.0.1" is never read as decimal or octal silently.
     for (size_t i = 0; i + 1 < text.size(); ++i) {
@@ -74,7 +76,8 @@ socklen_t IpAddress::to_sockaddr(uint16_t port, sockaddr_storage* out) const {
   in6->sin6_family = AF_INET6;
   in6->sin6_port = htons(port);
   u128 v = value_;
-  for (int i = 15; i >= 0; --i, v >>= 8) in6->sin6_addr.s6_addr[i] = static_cast<unsigned char>(v & 0xff);
+  for (int i = 15; i >= 0; --i, v >>= 8)
+    in6->sin6_addr.s6_addr[i] = static_cast<unsigned char>(v & 0xff);
   return sizeof(sockaddr_in6);
 }
 

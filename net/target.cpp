@@ -1,6 +1,7 @@
 #include "net/target.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <utility>
 
@@ -33,6 +34,18 @@ std::string quoted(std::string_view text) { return "'" + shown(text) + "'"; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// A host name's byte as it is kept (letters lower-cased), or 0 for a byte no label may hold.
+constexpr std::array<char, 256> make_host_byte_table() {
+  std::array<char, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = static_cast<char>(c - 'A' + 'a');
+  for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<char>(c);
+  table['-'] = '-';
+  table['_'] = '_';
+  return table;
+}
+constexpr std::array<char, 256> kHostByte = make_host_byte_table();
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -96,8 +109,8 @@ std::variant<std::string, std::string> normalize_hostname(std::string_view text)
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty()) return invalid("empty");
   if (name.size() > kMaxHostnameLength) return invalid("longer than 253 characters");
-  std::string out;
-  out.reserve(name.size());
+  // Copied once, then checked and lower-cased in place.
+  std::string out(name);
   size_t start = 0;
   while (true) {
     size_t end = name.find('.', start);
@@ -107,14 +120,12 @@ std::variant<std::string, std::string> normalize_hostname(std::string_view text)
     if (label.front() == '-' || label.back() == '-') {
       return invalid("label starts or ends with '-'");
     }
-    for (char c : label) {
-      if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_') {
-        return invalid("bad character '" + std::string(1, c) + "'");
-      }
-      out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    for (size_t i = start; i < start + label.size(); ++i) {
+      const char kept = kHostByte[static_cast<unsigned char>(out[i])];
+      if (kept == 0) return invalid("bad character '" + std::string(1, out[i]) + "'");
+      out[i] = kept;
     }
     if (end == std::string_view::npos) break;
-    out += '.';
     start = end + 1;
   }
   return std::variant<std::string, std::string>(std::in_place_index<0>, std::move(out));

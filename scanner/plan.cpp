@@ -205,7 +205,12 @@ bool Plan::take_candidate(Stream& s, WorkItem& out) const {
   ++s.next;
   if (t.kind == net::TargetKind::kName) {
     if (!input_.shard.owns_name(t.host)) return false;
-    out = LookupSpec{t.text, t.host, s.ports, t.host};
+    // A name is one candidate (fill_window), so its stream ends here: its strings and
+    // ports move into the item rather than being copied.
+    net::Target& name = s.target;
+    std::string host = name.host;
+    out =
+        LookupSpec{std::move(name.text), std::move(host), std::move(s.ports), std::move(name.host)};
     return true;
   }
   net::IpAddress ip = t.range.at(index / s.ports.size());
