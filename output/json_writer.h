@@ -66,12 +66,7 @@ class JsonWriter {
   [[gnu::always_inline]] void key(const char (&name)[N]) {
     constexpr std::size_t kSize = N - 1;
     if constexpr (kSize > 0 && kSize <= 32) {
-      // One test per byte, unrolled: with the literal's bytes known, every test folds.
-      const bool plain = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return (plain_byte(name[I]) && ...);
-      }
-      (std::make_index_sequence<kSize>{});
-      if (plain) {
+      if (literal_is_plain(name, std::make_index_sequence<kSize>{})) {
         char* p = reserve(kSize + 4);
         *p = ',';
         p += need_comma_ ? 1 : 0;
@@ -107,6 +102,13 @@ class JsonWriter {
   static constexpr bool plain_byte(char byte) {
     const auto c = static_cast<unsigned char>(byte);
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  }
+  // One test per byte, unrolled: inlined where a literal is passed, with its bytes known,
+  // every test folds away (a loop over them would not).
+  template <std::size_t... I>
+  [[gnu::always_inline]] static constexpr bool literal_is_plain(const char* name,
+                                                                std::index_sequence<I...>) {
+    return (plain_byte(name[I]) && ...);
   }
   // Room for `size` bytes (at most kBufferSize) at the returned pointer; commit(end) then
   // records what was written.
