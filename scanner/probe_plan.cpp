@@ -219,6 +219,8 @@ void ProbePlan::record(const ProbeOutcome& o) {
     case ProbeKind::kSsl3Hello:
     case ProbeKind::kSsl2Hello:
       return;  // the job sets the verdict; nothing adapts on it
+    case ProbeKind::kEnumerate:
+      return;  // FullEnumeration's hellos: the job records them there, never here
     case ProbeKind::kNoSni:
       no_sni_done_ = true;
       if (current_->session_id_source && o.handshake_ok && o.has_session_id &&
