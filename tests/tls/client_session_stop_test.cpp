@@ -55,7 +55,9 @@ SslCtxPtr make_server_context(const ServerOptions& o) {
   EXPECT_EQ(SSL_CTX_use_PrivateKey(ctx.get(), keys().ec_p256.get()), 1);
   X509_up_ref(pki().intermediate.get());
   EXPECT_EQ(SSL_CTX_add_extra_chain_cert(ctx.get(), pki().intermediate.get()), 1);
-  if (o.groups) EXPECT_EQ(SSL_CTX_set1_groups_list(ctx.get(), o.groups), 1);
+  if (o.groups) {
+    EXPECT_EQ(SSL_CTX_set1_groups_list(ctx.get(), o.groups), 1);
+  }
   const unsigned char id[] = "stop-test";
   SSL_CTX_set_session_id_context(ctx.get(), id, sizeof id - 1);
   return ctx;
