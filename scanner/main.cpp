@@ -7,19 +7,7 @@
 // C++ allocations through the per-thread cache too (scanner/memory_cache.h says why): a
 // DNS-only sweep makes some fifteen of them per name. Not under the sanitizers, which
 // track new and delete themselves (ASan reports a delete of malloc's memory, for one).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TLSFLEET_REPLACE_NEW 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define TLSFLEET_REPLACE_NEW 0
-#endif
-#endif
-#ifndef TLSFLEET_REPLACE_NEW
-#define TLSFLEET_REPLACE_NEW 1
-#endif
-
-#if TLSFLEET_REPLACE_NEW
+#if !defined(TLSFLEET_ASAN) && !defined(TLSFLEET_TSAN)
 void* operator new(std::size_t size) {
   if (void* block = tlsfleet::scanner::cache_malloc(size)) return block;
   throw std::bad_alloc();

@@ -15,11 +15,6 @@ constexpr std::size_t kGranule = 16;
 constexpr std::size_t kClasses = 64;  // requests up to 1,024 bytes are served from the cache
 constexpr std::size_t kMaxCached = kGranule * kClasses;
 constexpr std::uint32_t kPerClass = 64;
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCaching = false;  // every free reaches ASan, which catches reuse
-#else
-constexpr bool kCaching = true;
-#endif
 
 struct FreeBlock {
   FreeBlock* next;
@@ -61,6 +56,24 @@ struct DrainAtExit {
 };
 thread_local DrainAtExit drain_at_exit;
 
+// Caches a block that holds at least c * 16 bytes, or frees it.
+void release(void* block, std::size_t c) {
+  if (kMemoryCacheKeepsBlocks && !slots.closed && c >= 1 && c <= kClasses &&
+      slots.count[c] < kPerClass) {
+    if (!slots.registered) {
+      slots.registered = true;
+      // The first use on this thread constructs it, which registers its destructor.
+      drain_at_exit.armed = true;
+    }
+    auto* free_block = static_cast<FreeBlock*>(block);
+    free_block->next = slots.head[c];
+    slots.head[c] = free_block;
+    ++slots.count[c];
+    return;
+  }
+  std::free(block);
+}
+
 // The OpenSSL and c-ares signatures.
 void* openssl_alloc(std::size_t size, const char*, int) { return cache_malloc(size); }
 void* openssl_realloc(void* block, std::size_t size, const char*, int) {
@@ -82,30 +95,9 @@ void* cache_malloc(std::size_t size) {
   return std::malloc(c * kGranule);
 }
 
-namespace {
-
-// Caches a block that holds at least c * 16 bytes, or frees it.
-void release(void* block, std::size_t c) {
-  if (kCaching && !slots.closed && c >= 1 && c <= kClasses && slots.count[c] < kPerClass) {
-    if (!slots.registered) {
-      slots.registered = true;
-      // The first use on this thread constructs it, which registers its destructor.
-      drain_at_exit.armed = true;
-    }
-    auto* free_block = static_cast<FreeBlock*>(block);
-    free_block->next = slots.head[c];
-    slots.head[c] = free_block;
-    ++slots.count[c];
-    return;
-  }
-  std::free(block);
-}
-
-}  // namespace
-
 void cache_free(void* block) {
   if (block == nullptr) return;
-  if (!kCaching) {
+  if (!kMemoryCacheKeepsBlocks) {
     std::free(block);
     return;
   }

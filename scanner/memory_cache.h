@@ -22,7 +22,32 @@
 
 #include <cstddef>
 
+// The sanitizers track allocations themselves. GCC says so with __SANITIZE_*__, clang (14)
+// only through __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define TLSFLEET_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TLSFLEET_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define TLSFLEET_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TLSFLEET_TSAN 1
+#endif
+#endif
+
 namespace tlsfleet::scanner {
+
+// Whether freed blocks are kept: not under AddressSanitizer, so every free reaches it and a
+// use after free is still caught.
+#if defined(TLSFLEET_ASAN)
+inline constexpr bool kMemoryCacheKeepsBlocks = false;
+#else
+inline constexpr bool kMemoryCacheKeepsBlocks = true;
+#endif
 
 // malloc's, realloc's and free's contract (realloc to 0 frees and returns nullptr, as
 // OpenSSL expects). Every block is 16-byte aligned.

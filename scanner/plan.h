@@ -149,10 +149,9 @@ class Plan {
   std::function<void()> ready_;
   size_t capacity_ = 0;  // 0: no read-ahead
   std::deque<PlannedItem> queue_;
-  Position queued_cursor_ = 0;   // every position below was queued or skipped
-  bool reader_done_ = false;     // the reading thread met the end of the input
-  bool starving_ = false;        // a next_batch found nothing: call ready_ on arrival
-  bool reader_waiting_ = false;  // the reader found the queue full and waits for half of it
+  Position queued_cursor_ = 0;  // every position below was queued or skipped
+  bool reader_done_ = false;    // the reading thread met the end of the input
+  bool starving_ = false;       // a next_batch found nothing: call ready_ on arrival
   std::atomic<bool> stop_{false};
   net::u128 counted_ = 0;
   net::u128 handed_out_ = 0;

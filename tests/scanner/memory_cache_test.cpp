@@ -34,11 +34,7 @@ bool holds(const void* p, std::size_t n, unsigned char seed) {
   return true;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCaching = false;
-#else
-constexpr bool kCaching = true;
-#endif
+constexpr bool kCaching = kMemoryCacheKeepsBlocks;
 
 TEST(MemoryCache, EverySizeIsAlignedWritableAndDistinct) {
   std::vector<void*> blocks;
