@@ -9,15 +9,22 @@
 // basic depth, the benchmark's nginx, one worker: 8.247 M instructions per endpoint with
 // glibc alone, 8.073 M with glibc.malloc.tcache_count=100 (set from the environment),
 // against 8.10 M for the one-process bare-OpenSSL client. The cache keeps up to 64 freed
-// blocks of each 16-byte size class up to 1 KiB per thread (at most 2.2 MB).
+// blocks of each 16-byte size class up to 1 KiB per thread, and up to 31 more gathering
+// into a batch of 32 (at most 3.2 MB a thread).
+//
+// Blocks that one thread frees and another allocates (the target reader allocates each
+// name's strings, a worker frees them) pass through a depot shared by all threads: a
+// thread past its bound hands a batch of 32 there, a thread with none of a class takes
+// one, one lock per batch. The depot keeps at most 128 KiB of each class (8 MiB in all);
+// past that, blocks go back to free().
 //
 // The blocks are malloc's, with no header of their own: a freed block's class comes from
 // malloc_usable_size (glibc), so any block from malloc may be freed here and any block
 // from here may be freed by free(). A block freed on another thread than the one that
 // allocated it joins the freeing thread's cache. A thread's cached blocks go back to
-// malloc when it ends; frees after that (OpenSSL's own thread and process clean-up) go
-// straight to free. Under AddressSanitizer nothing is cached, so a use after free is
-// still caught.
+// malloc when it ends (the depot's stay, for the other threads); frees after that
+// (OpenSSL's own thread and process clean-up) go straight to free. Under
+// AddressSanitizer nothing is cached, so a use after free is still caught.
 #pragma once
 
 #include <cstddef>
@@ -62,6 +69,8 @@ void cache_free_sized(void* block, std::size_t size);
 // that serves requests of `size` bytes.
 std::size_t cached_blocks();
 std::size_t cached_blocks(std::size_t size);
+// Blocks in the shared depot that serve requests of `size` bytes (for tests).
+std::size_t depot_blocks(std::size_t size);
 
 // Routes OpenSSL's and c-ares' allocations through the cache. Must run before either
 // allocates anything (first thing in main); returns false when it was too late for one of
