@@ -23,6 +23,12 @@ net::u128 candidates(net::u128 addresses, size_t ports) {
   return addresses * ports;
 }
 
+// The endpoints an item stands for: a name is one per port.
+net::u128 endpoints_of(const PlannedItem& planned) {
+  const auto* lookup = std::get_if<LookupSpec>(&planned.item);
+  return lookup ? lookup->ports.size() : 1;
+}
+
 }  // namespace
 
 std::unique_ptr<Plan> Plan::create(PlanInput input, std::string* error) {
@@ -53,6 +59,7 @@ std::unique_ptr<Plan> Plan::create(PlanInput input, std::string* error) {
       }
     }
     plan->streams_.push_back(file.get());
+    plan->polled_.push_back(dynamic_cast<InputStream*>(file.get()));
     plan->files_.push_back(std::move(file));
   }
   return plan;
@@ -80,12 +87,27 @@ void Plan::stop() {
 
 void Plan::read_loop() {
   std::lock_guard<std::mutex> input_lock(input_mutex_);
+  std::vector<PlannedItem> batch;
+  batch.reserve(kReadBatch);
   while (true) {
-    PlannedItem item;
-    bool got = next_item(item);
+    // A batch is read before the workers' lock is taken, once for all of it. It ends early
+    // when the next item needs input that is not there yet (fill_window reads when the
+    // window is short), so what was read does not wait with it.
+    bool got = true;
+    while (batch.size() < kReadBatch) {
+      const bool reads_next = !input_done_ && window_.size() < (input_.shuffle ? kWindow : 1);
+      if (!batch.empty() && reads_next && input_would_block()) break;
+      PlannedItem item;
+      if (!next_item(item)) {
+        got = false;
+        break;
+      }
+      batch.push_back(std::move(item));
+    }
     bool notify = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      publish_tally();
       // Stopped while reading: what was read is not handed out, and the end it may have
       // seen is not the input's.
       if (stop_) return;
@@ -96,15 +118,26 @@ void Plan::read_loop() {
         room_.wait(lock, [this] { return queue_.size() <= capacity_ / 2 || stop_; });
       }
       if (stop_) return;
-      if (got) queue_.push_back(std::move(item));
+      for (PlannedItem& item : batch) {
+        handed_out_ += endpoints_of(item);
+        queue_.push_back(std::move(item));
+      }
       queued_cursor_ = next_position_;
       if (!got) reader_done_ = true;
       notify = starving_;
       starving_ = false;
     }
+    batch.clear();
     if (notify && ready_) ready_();
     if (!got) return;
   }
+}
+
+void Plan::publish_tally() {
+  valid_targets_ += tally_.valid_targets;
+  bad_targets_ += tally_.bad_targets;
+  counted_ += tally_.counted;
+  tally_ = Tally{};
 }
 
 std::vector<uint16_t> Plan::ports_for(const net::Target& t) const {
@@ -120,7 +153,7 @@ bool Plan::load_next_target(net::Target& out) {
       if (auto* reason = std::get_if<std::string>(&parsed)) {
         std::cerr << "tlsfleet: target argument " << index + 1 << " '" << input_.arguments[index]
                   << "' skipped: " << *reason << "\n";
-        ++bad_targets_;
+        ++tally_.bad_targets;
         continue;
       }
       out = std::move(std::get<net::Target>(parsed));
@@ -134,8 +167,7 @@ bool Plan::load_next_target(net::Target& out) {
           *streams_[index], [this, name](size_t line, const std::string& reason) {
             std::cerr << "tlsfleet: " << (name == "-" ? "stdin" : name) << ":" << line
                       << ": skipped: " << reason << "\n";
-            std::lock_guard<std::mutex> lock(mutex_);
-            ++bad_targets_;
+            ++tally_.bad_targets;
           });
     }
     if (auto target = reader_->next()) {
@@ -158,7 +190,7 @@ bool Plan::input_would_block() {
   if (next_argument_ < input_.arguments.size()) return false;
   size_t index = reader_ ? next_stream_ - 1 : next_stream_;
   if (index >= streams_.size()) return false;
-  auto* polled = dynamic_cast<InputStream*>(streams_[index]);
+  InputStream* polled = polled_[index];
   return polled && polled->buffer().would_block();
 }
 
@@ -188,11 +220,8 @@ void Plan::fill_window() {
         s.order.emplace(s.size, net::mix64(input_.seed) ^ net::mix64(~ordinal));
       }
     }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++valid_targets_;
-      counted_ += endpoints;
-    }
+    ++tally_.valid_targets;
+    tally_.counted += endpoints;
     if (s.size > 0) window_.push_back(std::move(s));
   }
 }
@@ -245,9 +274,6 @@ bool Plan::next_item(PlannedItem& out) {
     if (!keep) continue;
     if (input_.resume && input_.resume->finished(position)) continue;
     out.position = position;
-    const auto* lookup = std::get_if<LookupSpec>(&out.item);
-    std::lock_guard<std::mutex> lock(mutex_);
-    handed_out_ += lookup ? lookup->ports.size() : 1;
     return true;
   }
 }
@@ -292,6 +318,8 @@ bool Plan::next_batch(std::vector<PlannedItem>& out, size_t max) {
     out.push_back(std::move(item));
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  publish_tally();
+  for (size_t i = before; i < out.size(); ++i) handed_out_ += endpoints_of(out[i]);
   if (ended || stop_) exhausted_ = true;
   // Under the input lock, so no checkpoint can see the cursor moved past positions that
   // are not yet known to be pending.

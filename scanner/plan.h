@@ -45,6 +45,8 @@
 
 namespace tlsfleet::scanner {
 
+class InputStream;
+
 struct PlanInput {
   std::vector<std::string> arguments;
   std::vector<std::string> files;  // "-" is stdin
@@ -78,6 +80,9 @@ class Plan {
 
   // Items the read-ahead queue holds at most.
   static constexpr size_t kReadAhead = 4096;
+  // Items the reading thread reads before queueing them under one lock (fewer when the
+  // input would make it wait).
+  static constexpr size_t kReadBatch = 64;
 
   // Starts the reading thread (see "Reading ahead"). ready is called on that thread when
   // items (or the end of the plan) arrive after a next_batch that found nothing, so a
@@ -125,6 +130,8 @@ class Plan {
   // Takes the front stream's next candidate; false when it is filtered out.
   bool take_candidate(Stream& s, WorkItem& out) const;
   bool next_item(PlannedItem& out);
+  // Moves the reading side's tally into the shared counts. Caller holds both locks.
+  void publish_tally();
   std::vector<uint16_t> ports_for(const net::Target& t) const;
 
   // The input side: whoever reads (next_batch without read-ahead, else the reading
@@ -133,6 +140,7 @@ class Plan {
   PlanInput input_;
   std::vector<std::unique_ptr<std::istream>> files_;
   std::vector<std::istream*> streams_;
+  std::vector<InputStream*> polled_;  // per stream: itself when it is a pipe or terminal
   size_t next_argument_ = 0;
   size_t next_stream_ = 0;
   std::unique_ptr<net::TargetReader> reader_;
@@ -141,6 +149,14 @@ class Plan {
   std::deque<Stream> window_;
   uint64_t targets_read_ = 0;  // keys each target's permutation
   Position next_position_ = 0;
+  // Counts of the targets read, kept by the reading side and published under mutex_ once
+  // per batch rather than per target (the lock the workers take their batches under).
+  struct Tally {
+    size_t valid_targets = 0;
+    size_t bad_targets = 0;
+    net::u128 counted = 0;
+  };
+  Tally tally_;
 
   // The rest is behind mutex_: counts, the read-ahead queue, what was handed out.
   mutable std::mutex mutex_;
