@@ -113,6 +113,9 @@ std::string Worker::run() {
   maybe_finish();
   uv_run(&loop_, UV_RUN_DEFAULT);
   reap();
+  // Closed, its handles too: its cache of answers (one per name looked up) is freed here,
+  // on this thread, while the other workers may still run, not serially after them all.
+  resolver_.reset();
   int rc = uv_loop_close(&loop_);
   if (rc != 0 && error.empty()) error = "internal error: the event loop did not close cleanly";
   return error;
