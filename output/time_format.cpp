@@ -1,5 +1,7 @@
 #include "output/time_format.h"
 
+#include <cstdint>
+
 namespace tlsfleet::output {
 
 namespace {
@@ -41,24 +43,33 @@ Rfc3339Text rfc3339_ms(int64_t unix_ms) {
     ms_of_day += 86'400'000;
     --days;
   }
-  Date date = civil_from_days(days);
-  // Years outside 0000-9999 are not RFC 3339; no clock of a running scan gets there.
-  uint64_t year = date.year < 0 ? 0 : date.year > 9999 ? 9999 : static_cast<uint64_t>(date.year);
   const auto ms = static_cast<uint64_t>(ms_of_day);
-  Rfc3339Text out;
-  char* p = digits(out.text, year, 4);
-  *p++ = '-';
-  p = digits(p, date.month, 2);
-  *p++ = '-';
-  p = digits(p, date.day, 2);
-  *p++ = 'T';
-  p = digits(p, ms / 3'600'000, 2);
-  *p++ = ':';
-  p = digits(p, ms / 60'000 % 60, 2);
-  *p++ = ':';
-  p = digits(p, ms / 1000 % 60, 2);
-  *p++ = '.';
-  p = digits(p, ms % 1000, 3);
+  const int64_t second = days * 86'400 + static_cast<int64_t>(ms / 1000);
+  // Records finished in the same second share everything up to the milliseconds: the
+  // date and time of the last second formatted on this thread are kept (a DNS sweep
+  // writes thousands of records a second).
+  thread_local int64_t last_second = INT64_MIN;
+  thread_local Rfc3339Text last;
+  if (second != last_second) {
+    Date date = civil_from_days(days);
+    // Years outside 0000-9999 are not RFC 3339; no clock of a running scan gets there.
+    uint64_t year = date.year < 0 ? 0 : date.year > 9999 ? 9999 : static_cast<uint64_t>(date.year);
+    char* p = digits(last.text, year, 4);
+    *p++ = '-';
+    p = digits(p, date.month, 2);
+    *p++ = '-';
+    p = digits(p, date.day, 2);
+    *p++ = 'T';
+    p = digits(p, ms / 3'600'000, 2);
+    *p++ = ':';
+    p = digits(p, ms / 60'000 % 60, 2);
+    *p++ = ':';
+    p = digits(p, ms / 1000 % 60, 2);
+    *p++ = '.';
+    last_second = second;
+  }
+  Rfc3339Text out = last;
+  char* p = digits(out.text + 20, ms % 1000, 3);
   *p = 'Z';
   return out;
 }

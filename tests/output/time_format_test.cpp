@@ -49,5 +49,18 @@ TEST(TimeFormat, AgreesWithLibcAcrossCenturies) {
   }
 }
 
+TEST(TimeFormat, NeighbouringInstantsWithinAndAcrossSeconds) {
+  // The date and time of the last second are reused: runs of instants inside one second,
+  // across second, day and year boundaries, forwards and backwards, must each be exact.
+  for (int64_t around : {int64_t{0}, int64_t{1795802400000}, int64_t{1798761600000}}) {
+    for (int64_t ms = around - 2500; ms <= around + 2500; ++ms) {
+      ASSERT_EQ(format_rfc3339_ms(ms), reference(ms)) << ms;
+    }
+    for (int64_t ms = around + 2500; ms >= around - 2500; ms -= 7) {
+      ASSERT_EQ(format_rfc3339_ms(ms), reference(ms)) << ms;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tlsfleet::output
