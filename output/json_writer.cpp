@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tlsfleet::output {
 
 namespace {
@@ -41,9 +45,24 @@ constexpr char kHex[] = "0123456789abcdef";
 // Names and values up to this long that need no escaping go out in one append.
 constexpr std::size_t kShortPlain = 64;
 
+#if defined(__SSE2__)
+// True when none of the 16 bytes at p needs attention (SSE2, which every x86-64 has).
+// Signed bytes: 0x80-0xff are negative, so "below 0x20" catches them with the controls.
+inline bool plain_16(const unsigned char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return _mm_movemask_epi8(special) == 0;
+}
+#endif
+
 // The end of the run of bytes from p that are copied as they are. Subjects, names and
-// cipher lists are mostly plain ASCII: it is skipped 8 bytes at a time.
+// cipher lists are mostly plain ASCII: it is skipped 16 bytes, then 8, at a time.
 inline const unsigned char* plain_run_end(const unsigned char* p, const unsigned char* end) {
+#if defined(__SSE2__)
+  while (end - p >= 16 && plain_16(p)) p += 16;
+#endif
   while (end - p >= 8) {
     uint64_t word;
     std::memcpy(&word, p, sizeof word);

@@ -316,6 +316,28 @@ TEST(JsonWriter, ShortAndLongStringsWriteTheSame) {
   }
 }
 
+TEST(JsonWriter, EveryByteAtEveryPositionIsCopiedOnlyWhenPlain) {
+  // The plain check looks at 16 bytes, then 8, then one at a time: each byte value, at
+  // every position of strings up to 40 long, must be copied as it is exactly when it is
+  // printable ASCII other than '"' and '\\', and escaped (or replaced) otherwise.
+  for (size_t n = 1; n <= 40; ++n) {
+    for (size_t at = 0; at < n; ++at) {
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string text(n, 'p');
+        text[at] = static_cast<char>(byte);
+        const bool plain = byte >= 0x20 && byte < 0x7f && byte != '"' && byte != '\\';
+        std::string out;
+        {
+          JsonWriter w(out);
+          w.string(text);
+        }
+        ASSERT_EQ(out == "\"" + text + "\"", plain)
+            << "length " << n << ", byte " << byte << " at " << at << ": " << out;
+      }
+    }
+  }
+}
+
 TEST(JsonWriter, WritesPastItsBufferInOrderAndFlushesAtItsEnd) {
   // Thousands of pieces of every kind and length (some short and plain, some escaped, some
   // longer than the writer's buffer) come out in order; the string is complete once the
