@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -127,8 +128,8 @@ void append_once(std::vector<IpAddress>& list, const IpAddress& ip) {
   if (std::find(list.begin(), list.end(), ip) == list.end()) list.push_back(ip);
 }
 
-DnsAnswer answer_from(int status, const ares_addrinfo* info, bool ipv6) {
-  if (status != ARES_SUCCESS) return failure_from_status(status);
+// The addresses of a lookup c-ares reports as successful.
+DnsAnswer answer_from(const ares_addrinfo* info, bool ipv6) {
   std::vector<IpAddress> v4;
   std::vector<IpAddress> v6;
   for (const ares_addrinfo_node* node = info ? info->nodes : nullptr; node != nullptr;
@@ -148,8 +149,7 @@ DnsAnswer answer_from(int status, const ares_addrinfo* info, bool ipv6) {
 }
 
 // The PTR names of a reverse lookup, lower case, final dot dropped, each once.
-DnsAnswer answer_from_host(int status, const hostent* host) {
-  if (status != ARES_SUCCESS) return failure_from_status(status);
+DnsAnswer answer_from_host(const hostent* host) {
   DnsAnswer answer;
   auto add = [&answer](const char* raw) {
     if (raw == nullptr || *raw == '\0') return;
@@ -204,8 +204,13 @@ class Resolver::Impl {
     size_t hash = 0;
     bool done = false;
     uint64_t deadline_ms = 0;
-    DnsAnswer answer;
-    std::vector<Callback> waiters;
+    // Once done: own_answer (what a lookup found), or one of the Impl's failures, which
+    // every lookup that failed the same way shares (100,000 NXDOMAIN answers are one).
+    const DnsAnswer* answer = nullptr;
+    std::unique_ptr<DnsAnswer> own_answer;
+    // Who waits for it: nearly always one caller, kept without a vector of its own.
+    Callback first_waiter;
+    std::vector<Callback> more_waiters;
     std::optional<IpAddress> reverse_of;  // set for a PTR lookup of this address
   };
   struct Delivery {
@@ -231,7 +236,10 @@ class Resolver::Impl {
 
   void start_query(Entry& entry);
   void start_waiting();
-  void finish(Entry& entry, DnsAnswer answer);
+  void finish(Entry& entry, const DnsAnswer* answer);
+  void finish(Entry& entry, DnsAnswer own);  // an answer of the entry's own
+  // The shared answer for a c-ares error status.
+  const DnsAnswer* failure_for(int status);
   void deliver(Callback cb, const DnsAnswer* answer);
   void run_deliveries();
   void arm_deadline();
@@ -259,6 +267,8 @@ class Resolver::Impl {
   bool starting_ = false;
   std::vector<Delivery> ready_;
   const DnsAnswer closed_answer_ = failure(DnsError::kOther, "cancelled");
+  const DnsAnswer timeout_answer_;
+  std::map<int, DnsAnswer> failures_;  // by c-ares status, made when first met
   const DnsAnswer empty_name_answer_ = failure(DnsError::kBadName, "empty name");
   size_t callbacks_pending_ = 0;
   int open_handles_ = 0;
@@ -272,7 +282,9 @@ Resolver::Impl::Impl(uv_loop_t* loop, const ResolverOptions& options)
       options_(options),
       budget_ms_(std::max<uint64_t>(1, std::llround(options.timeout_s * 1000))),
       poller_(loop, std::max<uint64_t>(1, budget_ms_ / kBudgetShares)),
-      queries_per_lookup_(options.ipv6 ? 2 : 1) {
+      queries_per_lookup_(options.ipv6 ? 2 : 1),
+      timeout_answer_(
+          failure(DnsError::kTimeout, "no answer within " + std::to_string(budget_ms_) + " ms")) {
   uv_idle_init(loop_, &idle_);
   idle_.data = this;
   uv_timer_init(loop_, &deadline_timer_);
@@ -357,9 +369,9 @@ Resolver::Impl::Entry* Resolver::Impl::join_or_add(std::string key, Callback& cb
   if (Entry* entry = find(key, hash)) {
     // A cached answer, or a lookup already in flight that this caller joins.
     if (entry->done) {
-      deliver(std::move(cb), &entry->answer);
+      deliver(std::move(cb), entry->answer);
     } else {
-      entry->waiters.push_back(std::move(cb));
+      entry->more_waiters.push_back(std::move(cb));
     }
     return nullptr;
   }
@@ -367,7 +379,7 @@ Resolver::Impl::Entry* Resolver::Impl::join_or_add(std::string key, Callback& cb
   entry.owner = this;
   entry.name = std::move(key);
   entry.hash = hash;
-  entry.waiters.push_back(std::move(cb));
+  entry.first_waiter = std::move(cb);
   // At most half full: doubling moves only the slots, never an entry.
   if (2 * entries_.size() > index_.size()) {
     std::vector<Slot> old(2 * index_.size());
@@ -459,7 +471,13 @@ void Resolver::Impl::on_addrinfo(void* arg, int status, int timeouts, ares_addri
   Impl* self = entry->owner;
   self->queries_in_flight_ -= self->queries_per_lookup_;
   // Done already when the deadline answered first; c-ares' late word is dropped.
-  if (!entry->done) self->finish(*entry, answer_from(status, info, self->options_.ipv6));
+  if (!entry->done) {
+    if (status != ARES_SUCCESS) {
+      self->finish(*entry, self->failure_for(status));
+    } else {
+      self->finish(*entry, answer_from(info, self->options_.ipv6));
+    }
+  }
   self->start_waiting();
 }
 
@@ -468,16 +486,36 @@ void Resolver::Impl::on_hostbyaddr(void* arg, int status, int timeouts, hostent*
   Impl* self = entry->owner;
   --self->queries_in_flight_;
   // c-ares owns host; it is only read here.
-  if (!entry->done) self->finish(*entry, answer_from_host(status, host));
+  if (!entry->done) {
+    if (status != ARES_SUCCESS) {
+      self->finish(*entry, self->failure_for(status));
+    } else {
+      self->finish(*entry, answer_from_host(host));
+    }
+  }
   self->start_waiting();
 }
 
-void Resolver::Impl::finish(Entry& entry, DnsAnswer answer) {
+const DnsAnswer* Resolver::Impl::failure_for(int status) {
+  auto it = failures_.find(status);
+  if (it == failures_.end()) it = failures_.emplace(status, failure_from_status(status)).first;
+  return &it->second;
+}
+
+void Resolver::Impl::finish(Entry& entry, DnsAnswer own) {
+  entry.own_answer = std::make_unique<DnsAnswer>(std::move(own));
+  finish(entry, entry.own_answer.get());
+}
+
+void Resolver::Impl::finish(Entry& entry, const DnsAnswer* answer) {
   entry.done = true;
-  entry.answer = std::move(answer);
-  std::vector<Callback> waiters = std::move(entry.waiters);
-  entry.waiters.clear();
-  for (Callback& cb : waiters) deliver(std::move(cb), &entry.answer);
+  entry.answer = answer;
+  Callback first = std::move(entry.first_waiter);
+  entry.first_waiter = nullptr;
+  std::vector<Callback> more = std::move(entry.more_waiters);
+  entry.more_waiters.clear();
+  if (first) deliver(std::move(first), answer);
+  for (Callback& cb : more) deliver(std::move(cb), answer);
   // An idle resolver must not keep the loop alive until a deadline nobody waits for.
   if (!closing_ && !deadlines_.empty() && deadlines_.front() == &entry) arm_deadline();
 }
@@ -525,8 +563,7 @@ void Resolver::Impl::on_deadline(uv_timer_t* timer) {
     if (!entry->done && entry->deadline_ms > now) break;
     self->deadlines_.pop_front();
     if (!entry->done) {
-      self->finish(*entry, failure(DnsError::kTimeout,
-                                   "no answer within " + std::to_string(self->budget_ms_) + " ms"));
+      self->finish(*entry, &self->timeout_answer_);
     }
   }
   self->arm_deadline();
@@ -544,7 +581,7 @@ void Resolver::Impl::close() {
   }
   // Whatever c-ares did not answer still gets its one callback.
   for (Entry& entry : entries_) {
-    if (!entry.done) finish(entry, failure(DnsError::kOther, "cancelled"));
+    if (!entry.done) finish(entry, &closed_answer_);
   }
   deadlines_.clear();
   waiting_.clear();
