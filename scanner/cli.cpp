@@ -103,6 +103,10 @@ int run_cli(int argc, char** argv) {
   scan->add_option("--dns-timeout", o.dns_timeout_s, "deadline of one DNS lookup, s")
       ->check(CLI::Range(0.001, 3600.0))
       ->default_str("3");
+  scan->add_option("--dns-queries", o.dns_queries,
+                   "DNS queries outstanding at once, per worker thread")
+      ->check(CLI::Range(1, 65535))
+      ->default_str("128");
   scan->add_option("--retries", o.retries, "retries of a connect that timed out")
       ->check(CLI::Range(0, 10))
       ->default_str("1");

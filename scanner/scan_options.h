@@ -24,6 +24,7 @@ struct ScanOptions {
   double rate = 0;  // new connections per second; 0 = no limit
   double timeout_s = 5;
   double dns_timeout_s = 3;
+  int dns_queries = 128;  // DNS queries outstanding at once, per worker thread
   int retries = 1;
   std::vector<std::string> resolvers;
   std::string ca_file;

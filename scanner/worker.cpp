@@ -102,6 +102,7 @@ std::string Worker::run() {
   resolver_options.servers = shared_.options.resolvers;
   resolver_options.timeout_s = shared_.options.dns_timeout_s;
   resolver_options.ipv6 = shared_.options.ipv6;
+  resolver_options.max_queries = static_cast<size_t>(shared_.options.dns_queries);
   resolver_ = net::Resolver::create(&loop_, resolver_options, &error);
   uv_check_start(&check_, &Worker::on_check);
   if (!resolver_) {

@@ -21,7 +21,8 @@
 #    peak RSS per connection and how close each endpoint closed to its 3 s deadline;
 #  - DNS: DNS_NAMES names on nsd, tlsfleet's lookups/s against dnsperf's queries/s on the
 #    same server: names on a closed port (a lookup and a refused connect each), and names
-#    the zone does not hold (a lookup and an NXDOMAIN record each); beside them the bare
+#    the zone does not hold (a lookup and an NXDOMAIN record each), the latter also with
+#    --dns-queries 500 (1,000 in flight on two threads, as dnsperf has); beside them the bare
 #    c-ares loop bench/dns_baseline over the same two lists, which shows what c-ares alone
 #    costs.
 # nsd, dnsperf and nmap are installed when missing (NO_INSTALL=1 skips that; the rows that
@@ -649,17 +650,24 @@ EOF
       note "bare c-ares loop ($list) failed: $(tail -1 "$W/runs/dns-bare-$list.err" 2>/dev/null)"
     fi
   done
-  local c=$DNS_IN_FLIGHT kind file label
-  for kind in zone nx; do
+  local c=$DNS_IN_FLIGHT kind file label queries
+  # The default 128 DNS queries per worker, and 500 per worker: on two threads as many in
+  # flight as dnsperf's -q 1000 and the bare loop's -c 1000.
+  for kind in zone nx nx-q500; do
     file=$d/names.txt
     label="lookup + refused connect"
-    if [ $kind = nx ]; then
+    queries=128
+    if [ $kind != zone ]; then
       file=$d/nx-names.txt
       label="lookup only (NXDOMAIN)"
     fi
+    if [ $kind = nx-q500 ]; then
+      queries=500
+      label="lookup only (NXDOMAIN), --dns-queries 500"
+    fi
     timed "$W/runs/dns-$kind.time" timeout 300 "$BIN" scan -i "$file" -p 9 \
       --resolver 127.0.0.53 --depth basic -c "$c" --timeout 2 --retries 0 --no-progress -q \
-      -o "$W/runs/dns-$kind.ndjson" || true
+      --dns-queries "$queries" -o "$W/runs/dns-$kind.ndjson" || true
     local wall user sys rss looked med statuses lps
     read -r wall user sys rss <"$W/runs/dns-$kind.time"
     read -r looked med statuses <<<"$(dns_stats "$W/runs/dns-$kind.ndjson")"

@@ -1,6 +1,9 @@
 // Names resolved through the fleet's dnsmasq (--resolver): one address, two addresses
-// (one record each), and a name that does not exist.
+// (one record each), a name that does not exist, and all of them one query at a time.
 #include <gtest/gtest.h>
+
+#include <map>
+#include <string>
 
 #include "tests/integration/fleet_environment.h"
 #include "tests/integration/record_expectations.h"
@@ -66,6 +69,30 @@ TEST(ScanDns, NxdomainIsADnsError) {
   EXPECT_TRUE(r->is_null("/chain"));
   EXPECT_EQ(r->integer("/connections"), 0);
   EXPECT_FALSE(r->has("/timing_ms/connect")) << "nothing to connect to";
+}
+
+TEST(ScanDns, OneQueryAtATimeStillAnswersEveryName) {
+  // --dns-queries 1 on one worker: each lookup waits for the one before it. Every name
+  // still gets its records: two for multi.test, the NXDOMAIN for nx.test, one for the rest.
+  const Fleet& f = fleet();
+  ScanRun run = scan({"--dns-queries", "1", "--threads", "1", f.host("valid"), f.host("valid2"),
+                      f.host("expired"), "multi.test", "nx.test"});
+  EXPECT_EQ(run.exit_code(), 0) << run.describe();
+  std::map<std::string, int> records_by_host;
+  std::map<std::string, std::string> status_by_host;
+  for (const Record& r : run.records) {
+    ++records_by_host[r.str("/host")];
+    status_by_host[r.str("/host")] = r.str("/status");
+    EXPECT_TRUE(r.has("/timing_ms/dns")) << r.line();
+  }
+  EXPECT_EQ(records_by_host, (std::map<std::string, int>{{"valid.test", 1},
+                                                         {"valid2.test", 1},
+                                                         {"expired.test", 1},
+                                                         {"multi.test", 2},
+                                                         {"nx.test", 1}}))
+      << run.describe();
+  EXPECT_EQ(status_by_host["nx.test"], "dns_error");
+  EXPECT_EQ(status_by_host["valid2.test"], "ok");
 }
 
 }  // namespace

@@ -24,6 +24,11 @@ TEST(ScanExitStatus, BadFlagValueIsAUsageError) {
       run_tlsfleet({"scan", "--depth", "bottomless", "--ports", f.port(), f.host("valid")});
   EXPECT_EQ(run.exit_code(), 2) << run.describe();
   EXPECT_TRUE(run.process.out.empty()) << run.process.out;
+  // No DNS query could ever go out: refused before any scan.
+  run = run_tlsfleet({"scan", "--dns-queries", "0", "--ports", f.port(), f.host("valid")});
+  EXPECT_EQ(run.exit_code(), 2) << run.describe();
+  EXPECT_TRUE(run.process.out.empty()) << run.process.out;
+  EXPECT_NE(run.err().find("--dns-queries"), std::string::npos) << run.err();
 }
 
 TEST(ScanExitStatus, FailOnHighTripsOnExpiredCertificate) {
