@@ -95,8 +95,7 @@ void Plan::read_loop() {
     // window is short), so what was read does not wait with it.
     bool got = true;
     while (batch.size() < kReadBatch) {
-      const bool reads_next = !input_done_ && window_.size() < (input_.shuffle ? kWindow : 1);
-      if (!batch.empty() && reads_next && input_would_block()) break;
+      if (!batch.empty() && window_short() && input_would_block()) break;
       PlannedItem item;
       if (!next_item(item)) {
         got = false;
@@ -131,6 +130,10 @@ void Plan::read_loop() {
     if (notify && ready_) ready_();
     if (!got) return;
   }
+}
+
+bool Plan::window_short() const {
+  return !input_done_ && window_.size() < (input_.shuffle ? kWindow : 1);
 }
 
 void Plan::publish_tally() {
@@ -195,8 +198,7 @@ bool Plan::input_would_block() {
 }
 
 void Plan::fill_window() {
-  const size_t limit = input_.shuffle ? kWindow : 1;
-  while (window_.size() < limit && !input_done_) {
+  while (window_short()) {
     // Slow input (a generator on stdin): walk the targets already read rather than wait
     // for a full window. Not with checkpoints, whose positions need the same order each
     // run.

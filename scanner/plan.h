@@ -126,6 +126,9 @@ class Plan {
   void read_loop();
   bool load_next_target(net::Target& out);  // false at end of input
   void fill_window();
+  // More input would be read for the window: it holds fewer targets than it walks at
+  // once (kWindow when shuffling, else 1) and the input has not ended.
+  bool window_short() const;
   bool input_would_block();  // the next target would wait for a pipe or terminal
   // Takes the front stream's next candidate; false when it is filtered out.
   bool take_candidate(Stream& s, WorkItem& out) const;
