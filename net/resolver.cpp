@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "net/ares_poller.h"
+#include "net/dns_udp.h"
 
 namespace tlsfleet::net {
 namespace {
@@ -59,9 +60,11 @@ bool parse_port(std::string_view text, int* port) {
 }
 
 // Turns "ADDR", "ADDR:PORT", "[V6]" or "[V6]:PORT" into the "ADDR:PORT" or "[V6]:PORT"
-// entry ares_set_servers_ports_csv reads; false when the text is none of those. Names are
-// refused: resolving the resolver's address would need a resolver.
-bool server_csv_entry(const std::string& text, std::string* entry) {
+// entry ares_set_servers_ports_csv reads, and the address for connect() when socket is
+// given; false when the text is none of those. Names are refused: resolving the
+// resolver's address would need a resolver.
+bool server_csv_entry(const std::string& text, std::string* entry,
+                      sockaddr_storage* socket = nullptr, socklen_t* socket_length = nullptr) {
   std::string_view host = text;
   int port = 53;
   bool bracketed = !host.empty() && host.front() == '[';
@@ -81,6 +84,7 @@ bool server_csv_entry(const std::string& text, std::string* entry) {
   }
   std::optional<IpAddress> ip = IpAddress::parse(host);
   if (!ip || (bracketed && ip->is_v4()) || (v4_port && !ip->is_v4())) return false;
+  if (socket != nullptr) *socket_length = ip->to_sockaddr(static_cast<uint16_t>(port), socket);
   std::string address = ip->to_string();
   *entry = (ip->is_v4() ? address : "[" + address + "]") + ":" + std::to_string(port);
   return true;
@@ -183,13 +187,17 @@ void library_init() {
 class Resolver::Impl {
  public:
   Impl(uv_loop_t* loop, const ResolverOptions& options);
-  std::string init(const std::vector<std::string>& servers_csv);
+  // first_server: the first named server's address (null with the system's resolvers).
+  std::string init(const std::vector<std::string>& servers_csv, const sockaddr* first_server,
+                   socklen_t first_server_length);
   void resolve(const std::string& name, Callback cb);
   void reverse(const IpAddress& address, Callback cb);
   // After close(): answers cb with the closed answer (now or on the next turn); true then.
   bool answered_closed(Callback& cb);
   void close();
-  bool closed() const { return open_handles_ == 0 && poller_.closed(); }
+  bool closed() const {
+    return open_handles_ == 0 && poller_.closed() && (!udp_ || udp_->closed());
+  }
   size_t in_flight() const { return callbacks_pending_; }
   // Called when the owning Resolver goes away before the close callbacks ran: the Impl
   // then frees itself in the last of them.
@@ -225,6 +233,7 @@ class Resolver::Impl {
   };
 
   static void on_addrinfo(void* arg, int status, int timeouts, ares_addrinfo* info);
+  void on_udp_done(void* cookie, DnsUdp::Outcome outcome, std::vector<IpAddress>& addresses);
   static void on_hostbyaddr(void* arg, int status, int timeouts, hostent* host);
   Entry* join_or_add(std::string key, Callback& cb);
   Entry* find(const std::string& key, size_t hash) const;
@@ -235,6 +244,7 @@ class Resolver::Impl {
   static void on_timer_closed(uv_handle_t* handle);
 
   void start_query(Entry& entry);
+  void ask_ares(Entry& entry);
   void start_waiting();
   void finish(Entry& entry, const DnsAnswer* answer);
   void finish(Entry& entry, DnsAnswer own);  // an answer of the entry's own
@@ -250,6 +260,9 @@ class Resolver::Impl {
   uint64_t budget_ms_;
   AresPoller poller_;
   ChannelPtr channel_;
+  // The plain case of a name's lookup when servers are named (see dns_udp.h); null when
+  // c-ares does every lookup.
+  std::unique_ptr<DnsUdp> udp_;
   uv_idle_t idle_;
   uv_timer_t deadline_timer_;
   // The cache: entries in a deque (stable addresses, allocated in blocks, walked in order)
@@ -292,7 +305,8 @@ Resolver::Impl::Impl(uv_loop_t* loop, const ResolverOptions& options)
   open_handles_ = 2;
 }
 
-std::string Resolver::Impl::init(const std::vector<std::string>& servers_csv) {
+std::string Resolver::Impl::init(const std::vector<std::string>& servers_csv,
+                                 const sockaddr* first_server, socklen_t first_server_length) {
   library_init();
   ares_options opts{};
   int mask = 0;
@@ -331,6 +345,18 @@ std::string Resolver::Impl::init(const std::vector<std::string>& servers_csv) {
     if (status != ARES_SUCCESS) {
       return "c-ares refused the resolvers " + csv + ": " + ares_strerror(status);
     }
+  }
+  // The own UDP path, for one named server, and only where c-ares would ask DNS alone:
+  // with the hosts file read first c-ares must see every name, and with several servers
+  // it moves on from one that fails to the next.
+  if (options_.own_udp && skip_hosts && servers_csv.size() == 1) {
+    udp_ = std::make_unique<DnsUdp>(
+        loop_, budget_ms_ / kBudgetShares, options_.max_queries,
+        [this](void* cookie, DnsUdp::Outcome outcome, std::vector<IpAddress>& addresses) {
+          on_udp_done(cookie, outcome, addresses);
+        });
+    // Should the socket fail, c-ares does every lookup, as without the path.
+    if (!udp_->open(first_server, first_server_length).empty()) udp_.reset();
   }
   return {};
 }
@@ -456,6 +482,11 @@ void Resolver::Impl::start_query(Entry& entry) {
     return;
   }
   queries_in_flight_ += queries_per_lookup_;
+  if (udp_ && udp_->ask(entry.name, options_.ipv6, &entry)) return;
+  ask_ares(entry);
+}
+
+void Resolver::Impl::ask_ares(Entry& entry) {
   ares_addrinfo_hints hints{};
   hints.ai_family = options_.ipv6 ? AF_UNSPEC : AF_INET;
   hints.ai_flags = ARES_AI_NOSORT;
@@ -494,6 +525,39 @@ void Resolver::Impl::on_hostbyaddr(void* arg, int status, int timeouts, hostent*
     }
   }
   self->start_waiting();
+}
+
+void Resolver::Impl::on_udp_done(void* cookie, DnsUdp::Outcome outcome,
+                                 std::vector<IpAddress>& addresses) {
+  auto* entry = static_cast<Entry*>(cookie);
+  if (outcome == DnsUdp::Outcome::kAskAgain && !entry->done && !closing_) {
+    ask_ares(*entry);  // still in flight, now with c-ares: the count stays
+    return;
+  }
+  queries_in_flight_ -= queries_per_lookup_;
+  if (!entry->done) {
+    switch (outcome) {
+      case DnsUdp::Outcome::kAddresses: {
+        // The same answer c-ares' path gives: each address once, IPv4 first.
+        DnsAnswer answer;
+        for (const IpAddress& ip : addresses) append_once(answer.addresses, ip);
+        finish(*entry, std::move(answer));
+        break;
+      }
+      case DnsUdp::Outcome::kNoData:
+        finish(*entry, failure_for(ARES_ENODATA));
+        break;
+      case DnsUdp::Outcome::kNxdomain:
+        finish(*entry, failure_for(ARES_ENOTFOUND));
+        break;
+      case DnsUdp::Outcome::kTimeout:
+        finish(*entry, &timeout_answer_);
+        break;
+      case DnsUdp::Outcome::kAskAgain:
+        break;  // answered already, or closing
+    }
+  }
+  start_waiting();
 }
 
 const DnsAnswer* Resolver::Impl::failure_for(int status) {
@@ -579,6 +643,7 @@ void Resolver::Impl::close() {
     poller_.attach(nullptr);
     channel_.reset();
   }
+  if (udp_) udp_->close([this] { handle_closed(); });
   // Whatever c-ares did not answer still gets its one callback.
   for (Entry& entry : entries_) {
     if (!entry.done) finish(entry, &closed_answer_);
@@ -630,16 +695,22 @@ std::unique_ptr<Resolver> Resolver::create(uv_loop_t* loop, const ResolverOption
     return nullptr;
   }
   std::vector<std::string> servers_csv;
+  sockaddr_storage first_server{};
+  socklen_t first_server_length = 0;
   for (const std::string& server : options.servers) {
     std::string entry;
-    if (!server_csv_entry(server, &entry)) {
+    bool first = servers_csv.empty();
+    if (!server_csv_entry(server, &entry, first ? &first_server : nullptr,
+                          first ? &first_server_length : nullptr)) {
       *error = "invalid resolver '" + server + "': expected ADDR, ADDR:PORT or [IPV6]:PORT";
       return nullptr;
     }
     servers_csv.push_back(entry);
   }
   auto impl = std::make_unique<Impl>(loop, options);
-  std::string init_error = impl->init(servers_csv);
+  std::string init_error = impl->init(
+      servers_csv, servers_csv.empty() ? nullptr : reinterpret_cast<sockaddr*>(&first_server),
+      first_server_length);
   if (!init_error.empty()) {
     *error = init_error;
     // Its handles are open already; the loop's next run closes and frees them.

@@ -49,6 +49,11 @@ struct ResolverOptions {
   // file; a scan that names its DNS servers (--resolver) gets their answers alone.
   enum class HostsFile { kWithSystemResolver, kAlways, kNever };
   HostsFile hosts_file = HostsFile::kWithSystemResolver;
+  // With one server named and the hosts file not read, a name's lookup goes over the
+  // resolver's own UDP path (net/dns_udp.h), and to c-ares only when the reply is more
+  // than addresses, NXDOMAIN or no data (truncated, SERVFAIL, REFUSED, malformed; a closed
+  // port). False: c-ares does every lookup (the tests compare the two).
+  bool own_udp = true;
 };
 
 class Resolver {

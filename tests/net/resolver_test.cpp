@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "net/dns_udp.h"
+
 namespace tlsfleet::net {
 namespace {
 
@@ -103,12 +105,11 @@ std::string dns_query(const std::string& name) {
   return q;
 }
 
-// A server on the test's loop that answers every query with one fixed RCODE (2 SERVFAIL,
-// 5 REFUSED), the answers dnsmasq cannot be made to give on demand; it ignores names whose
-// first label is "silent", so those lookups stay in flight.
-class RcodeServer {
+// A UDP server on the test's loop, bound to a free port of ip, that hands every datagram
+// to answer(); the owner runs the loop after close(), before this object goes.
+class LoopUdpServer {
  public:
-  RcodeServer(uv_loop_t* loop, const std::string& ip, int rcode) : rcode_(rcode) {
+  LoopUdpServer(uv_loop_t* loop, const std::string& ip) {
     uv_udp_init(loop, &udp_);
     udp_.data = this;
     sockaddr_in sa = socket_address(ip, 0);
@@ -116,35 +117,90 @@ class RcodeServer {
     int len = sizeof sa;
     uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&sa), &len);
     port_ = ntohs(sa.sin_port);
-    uv_udp_recv_start(&udp_, &RcodeServer::on_alloc, &RcodeServer::on_recv);
+    uv_udp_recv_start(&udp_, &LoopUdpServer::on_alloc, &LoopUdpServer::on_recv);
   }
+  virtual ~LoopUdpServer() = default;
   uint16_t port() const { return port_; }
   int queries() const { return queries_; }
-  // The owner runs the loop afterwards, before this object goes.
   void close() { uv_close(reinterpret_cast<uv_handle_t*>(&udp_), nullptr); }
+
+ protected:
+  // A datagram of at least a DNS header; may be changed and sent back.
+  virtual void answer(char* data, size_t size, const sockaddr* from) = 0;
+  void send_to(const char* data, size_t size, const sockaddr* to) {
+    uv_buf_t out = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(size));
+    uv_udp_try_send(&udp_, &out, 1, to);
+  }
 
  private:
   static void on_alloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
-    auto* self = static_cast<RcodeServer*>(handle->data);
+    auto* self = static_cast<LoopUdpServer*>(handle->data);
     *buf = uv_buf_init(self->buffer_, sizeof self->buffer_);
   }
   static void on_recv(uv_udp_t* udp, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                       unsigned) {
-    auto* self = static_cast<RcodeServer*>(udp->data);
+    auto* self = static_cast<LoopUdpServer*>(udp->data);
     if (nread < 12 || from == nullptr) return;
     ++self->queries_;
-    if (nread > 19 && std::memcmp(buf->base + 12, "\x06silent", 7) == 0) return;
-    buf->base[2] = static_cast<char>(buf->base[2] | 0x80);  // QR: a response
-    buf->base[3] = static_cast<char>((buf->base[3] & 0xf0) | self->rcode_);
-    uv_buf_t reply = uv_buf_init(buf->base, static_cast<unsigned>(nread));
-    uv_udp_try_send(udp, &reply, 1, from);
+    self->answer(buf->base, static_cast<size_t>(nread), from);
   }
 
   uv_udp_t udp_;
-  int rcode_;
   int queries_ = 0;
   uint16_t port_ = 0;
   char buffer_[1500];
+};
+
+// Answers every query with one fixed RCODE (2 SERVFAIL, 5 REFUSED), the answers dnsmasq
+// cannot be made to give on demand; it ignores names whose first label is "silent", so
+// those lookups stay in flight.
+class RcodeServer : public LoopUdpServer {
+ public:
+  RcodeServer(uv_loop_t* loop, const std::string& ip, int rcode)
+      : LoopUdpServer(loop, ip), rcode_(rcode) {}
+
+ private:
+  void answer(char* data, size_t size, const sockaddr* from) override {
+    if (size > 19 && std::memcmp(data + 12, "\x06silent", 7) == 0) return;
+    data[2] = static_cast<char>(data[2] | 0x80);  // QR: a response
+    data[3] = static_cast<char>((data[3] & 0xf0) | rcode_);
+    send_to(data, size, from);
+  }
+
+  int rcode_;
+};
+
+// Answers every A query three times: first with another ID (address 10.6.6.6), then with
+// the query's ID but another name in the question (10.7.7.7), then properly (10.9.9.9).
+// Only the last is a reply to the query; the first two are what an off-path attacker who
+// guessed wrong, or a confused server, would send.
+class DecoyServer : public LoopUdpServer {
+ public:
+  using LoopUdpServer::LoopUdpServer;
+
+ private:
+  // The reply to query (a question of qlen bytes after the header) with the A record ip.
+  static std::string reply(const std::string& query, size_t qlen, const char ip[4]) {
+    std::string r = query.substr(0, 12 + qlen);
+    r[2] = static_cast<char>(r[2] | 0x80);  // QR
+    r[3] = static_cast<char>(0x80);         // RA, NOERROR
+    r[7] = 1;                               // one answer
+    r += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04", 12);
+    r.append(ip, 4);
+    return r;
+  }
+  void answer(char* data, size_t size, const sockaddr* from) override {
+    if (size < 17 || data[size - 3] != 1) return;  // A queries only
+    std::string query(data, size);
+    size_t qlen = size - 12;
+    std::string wrong_id = reply(query, qlen, "\x0a\x06\x06\x06");
+    wrong_id[0] = static_cast<char>(wrong_id[0] ^ 0x55);
+    std::string wrong_name = reply(query, qlen, "\x0a\x07\x07\x07");
+    wrong_name[13] = wrong_name[13] == 'x' ? 'y' : 'x';  // the first label's first letter
+    for (const std::string& r : {wrong_id, wrong_name, reply(query, qlen, "\x0a\x09\x09\x09")}) {
+      send_to(r.data(), r.size(), from);
+    }
+  }
 };
 
 // dnsmasq in the foreground, answering .test names from a hosts file; everything else
@@ -297,7 +353,9 @@ struct Result {
   Clock::time_point at;
 };
 
-class ResolverTest : public ::testing::Test {
+// Every test runs twice: with the resolver's own UDP path (GetParam() true) and with
+// c-ares doing every lookup.
+class ResolverTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     ASSERT_EQ(uv_loop_init(&loop_), 0);
@@ -311,6 +369,7 @@ class ResolverTest : public ::testing::Test {
   void TearDown() override {
     dnsmasq_.reset();
     for (auto& server : rcode_servers_) server->close();
+    for (auto& server : decoy_servers_) server->close();
     // Whatever a failed test left open closes here, so the loop check below is about
     // the resolver, not about the test's early return.
     run_loop(5);
@@ -321,6 +380,7 @@ class ResolverTest : public ::testing::Test {
   std::unique_ptr<Resolver> make(std::vector<std::string> servers, double timeout_s = 3.0,
                                  bool ipv6 = false) {
     ResolverOptions options;
+    options.own_udp = GetParam();
     options.servers = std::move(servers);
     options.timeout_s = timeout_s;
     options.ipv6 = ipv6;
@@ -399,14 +459,19 @@ class ResolverTest : public ::testing::Test {
     rcode_servers_.push_back(std::make_unique<RcodeServer>(&loop_, loop_ip_, rcode));
     return *rcode_servers_.back();
   }
+  DecoyServer& decoy_server() {
+    decoy_servers_.push_back(std::make_unique<DecoyServer>(&loop_, loop_ip_));
+    return *decoy_servers_.back();
+  }
 
   uv_loop_t loop_;
   std::string loop_ip_ = loopback_address();
   std::unique_ptr<Dnsmasq> dnsmasq_;
   std::vector<std::unique_ptr<RcodeServer>> rcode_servers_;  // freed after the loop closed
+  std::vector<std::unique_ptr<DecoyServer>> decoy_servers_;
 };
 
-TEST_F(ResolverTest, SingleARecord) {
+TEST_P(ResolverTest, SingleARecord) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   Result r = lookup(*resolver, "one.test");
@@ -417,7 +482,7 @@ TEST_F(ResolverTest, SingleARecord) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, TwoARecordsBothReturned) {
+TEST_P(ResolverTest, TwoARecordsBothReturned) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   Result r = lookup(*resolver, "two.test");
@@ -428,7 +493,7 @@ TEST_F(ResolverTest, TwoARecordsBothReturned) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, Nxdomain) {
+TEST_P(ResolverTest, Nxdomain) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   Result r = lookup(*resolver, "nope.test");
@@ -438,7 +503,7 @@ TEST_F(ResolverTest, Nxdomain) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, NameWithoutARecordIsNoAddress) {
+TEST_P(ResolverTest, NameWithoutARecordIsNoAddress) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   // six.test exists (it has an AAAA record), so this is NODATA, not NXDOMAIN.
@@ -449,7 +514,7 @@ TEST_F(ResolverTest, NameWithoutARecordIsNoAddress) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, Ipv6ReturnsBothFamiliesIpv4First) {
+TEST_P(ResolverTest, Ipv6ReturnsBothFamiliesIpv4First) {
   auto resolver = make_local(3.0, /*ipv6=*/true);
   ASSERT_TRUE(resolver);
   Result dual = lookup(*resolver, "dual.test");
@@ -468,7 +533,7 @@ TEST_F(ResolverTest, Ipv6ReturnsBothFamiliesIpv4First) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, RefusedByServer) {
+TEST_P(ResolverTest, RefusedByServer) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   // dnsmasq has no upstream, so it refuses names outside its local .test domain.
@@ -479,7 +544,7 @@ TEST_F(ResolverTest, RefusedByServer) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, Servfail) {
+TEST_P(ResolverTest, Servfail) {
   RcodeServer& server = rcode_server(/*rcode=*/2);
   auto resolver = make({loop_ip_ + ":" + std::to_string(server.port())});
   ASSERT_TRUE(resolver);
@@ -492,7 +557,7 @@ TEST_F(ResolverTest, Servfail) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, BadName) {
+TEST_P(ResolverTest, BadName) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   for (std::string name :
@@ -503,7 +568,7 @@ TEST_F(ResolverTest, BadName) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, TimeoutWithinBudget) {
+TEST_P(ResolverTest, TimeoutWithinBudget) {
   SilentServer silent(loop_ip_);
   auto resolver = make({loop_ip_ + ":" + std::to_string(silent.port())}, 0.6);
   ASSERT_TRUE(resolver);
@@ -516,7 +581,7 @@ TEST_F(ResolverTest, TimeoutWithinBudget) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, TimeoutBoundedWithSeveralServers) {
+TEST_P(ResolverTest, TimeoutBoundedWithSeveralServers) {
   // Two silent servers: c-ares alone would take 1/3 + 1/3 + 2/3 + 2/3 of the budget; the
   // resolver's own deadline still ends the lookup within it.
   SilentServer first(loop_ip_);
@@ -536,7 +601,7 @@ TEST_F(ResolverTest, TimeoutBoundedWithSeveralServers) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, ServerPortClosed) {
+TEST_P(ResolverTest, ServerPortClosed) {
   auto resolver = make({loop_ip_ + ":" + std::to_string(closed_udp_port(loop_ip_))}, 5.0);
   ASSERT_TRUE(resolver);
   auto start = Clock::now();
@@ -548,7 +613,7 @@ TEST_F(ResolverTest, ServerPortClosed) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, ThousandConcurrentLookups) {
+TEST_P(ResolverTest, ThousandConcurrentLookups) {
   auto resolver = make_local(10.0);
   ASSERT_TRUE(resolver);
   std::vector<Result> results(kBulkNames);
@@ -570,9 +635,10 @@ TEST_F(ResolverTest, ThousandConcurrentLookups) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, LookupsPastTheQueryCapWaitAndKeepTheirWholeBudget) {
+TEST_P(ResolverTest, LookupsPastTheQueryCapWaitAndKeepTheirWholeBudget) {
   SilentServer silent(loop_ip_);
   ResolverOptions options;
+  options.own_udp = GetParam();
   options.servers = {loop_ip_ + ":" + std::to_string(silent.port())};
   options.timeout_s = 0.3;
   options.max_queries = 2;
@@ -582,7 +648,8 @@ TEST_F(ResolverTest, LookupsPastTheQueryCapWaitAndKeepTheirWholeBudget) {
   auto start = Clock::now();
   std::vector<Result> results(4);
   for (int i = 0; i < 4; ++i) resolve(*resolver, bulk_name(i), &results[i]);
-  EXPECT_EQ(silent.drain(), 2);  // only two queries went out
+  uv_run(&loop_, UV_RUN_NOWAIT);  // queries go out before the loop waits for I/O
+  EXPECT_EQ(silent.drain(), 2);   // only two queries went out
   EXPECT_TRUE(run_loop(5));
   for (const Result& r : results) {
     EXPECT_EQ(r.calls, 1);
@@ -595,7 +662,7 @@ TEST_F(ResolverTest, LookupsPastTheQueryCapWaitAndKeepTheirWholeBudget) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, IdenticalLookupsCoalesceAndAnswersAreCached) {
+TEST_P(ResolverTest, IdenticalLookupsCoalesceAndAnswersAreCached) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   Result a, b, c;
@@ -628,12 +695,13 @@ TEST_F(ResolverTest, IdenticalLookupsCoalesceAndAnswersAreCached) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, CacheKeepsEveryNameAsItGrows) {
+TEST_P(ResolverTest, CacheKeepsEveryNameAsItGrows) {
   // Thousands of distinct names (the cache's index doubles several times on the way),
   // each asked twice while in flight and once more after: one query per name, and every
   // caller gets its own name's answer.
   RcodeServer& server = rcode_server(/*rcode=*/3);  // NXDOMAIN for every name
   ResolverOptions options;
+  options.own_udp = GetParam();
   options.servers = {loop_ip_ + ":" + std::to_string(server.port())};
   options.max_queries = 64;
   std::string error;
@@ -671,7 +739,7 @@ bool hosts_file_has_localhost() {
   return false;
 }
 
-TEST_F(ResolverTest, NamedServersAnswerAloneWithoutTheHostsFile) {
+TEST_P(ResolverTest, NamedServersAnswerAloneWithoutTheHostsFile) {
   if (!hosts_file_has_localhost()) GTEST_SKIP() << "/etc/hosts has no 127.0.0.1 localhost";
   RcodeServer& server = rcode_server(/*rcode=*/5);  // REFUSED for every name
   std::string address = loop_ip_ + ":" + std::to_string(server.port());
@@ -695,6 +763,7 @@ TEST_F(ResolverTest, NamedServersAnswerAloneWithoutTheHostsFile) {
 
   // The hosts file asked for explicitly: it answers, and nothing is sent.
   ResolverOptions options;
+  options.own_udp = GetParam();
   options.servers = {address};
   options.hosts_file = ResolverOptions::HostsFile::kAlways;
   std::string error;
@@ -707,7 +776,7 @@ TEST_F(ResolverTest, NamedServersAnswerAloneWithoutTheHostsFile) {
   close(*with_hosts);
 }
 
-TEST_F(ResolverTest, CallbackMayResolveAgain) {
+TEST_P(ResolverTest, CallbackMayResolveAgain) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   Result first, second;
@@ -723,7 +792,7 @@ TEST_F(ResolverTest, CallbackMayResolveAgain) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, CloseCancelsLookupsInFlight) {
+TEST_P(ResolverTest, CloseCancelsLookupsInFlight) {
   SilentServer silent(loop_ip_);
   auto resolver = make({loop_ip_ + ":" + std::to_string(silent.port())}, 5.0);
   ASSERT_TRUE(resolver);
@@ -755,7 +824,7 @@ TEST_F(ResolverTest, CloseCancelsLookupsInFlight) {
   EXPECT_EQ(late_calls, 1);
 }
 
-TEST_F(ResolverTest, CloseFromInsideACallback) {
+TEST_P(ResolverTest, CloseFromInsideACallback) {
   RcodeServer& refusing = rcode_server(/*rcode=*/5);
   auto resolver = make({loop_ip_ + ":" + std::to_string(refusing.port())}, 5.0);
   ASSERT_TRUE(resolver);
@@ -777,7 +846,7 @@ TEST_F(ResolverTest, CloseFromInsideACallback) {
   EXPECT_TRUE(resolver->closed());
 }
 
-TEST_F(ResolverTest, DestroyedBeforeClosingStillClosesCleanly) {
+TEST_P(ResolverTest, DestroyedBeforeClosingStillClosesCleanly) {
   SilentServer silent(loop_ip_);
   auto resolver = make({loop_ip_ + ":" + std::to_string(silent.port())}, 5.0);
   ASSERT_TRUE(resolver);
@@ -791,7 +860,7 @@ TEST_F(ResolverTest, DestroyedBeforeClosingStillClosesCleanly) {
 }
 
 // Reverse lookups: dnsmasq answers PTR queries from the same hosts file.
-TEST_F(ResolverTest, ReverseLookupGivesPtrNamesCachedAndCoalesced) {
+TEST_P(ResolverTest, ReverseLookupGivesPtrNamesCachedAndCoalesced) {
   auto resolver = make_local();
   ASSERT_TRUE(resolver);
   Result first, second;
@@ -825,7 +894,7 @@ TEST_F(ResolverTest, ReverseLookupGivesPtrNamesCachedAndCoalesced) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, ReverseLookupWithoutPtrRecordFails) {
+TEST_P(ResolverTest, ReverseLookupWithoutPtrRecordFails) {
   auto resolver = make_local(1.0);
   ASSERT_TRUE(resolver);
   Result r;
@@ -840,10 +909,11 @@ TEST_F(ResolverTest, ReverseLookupWithoutPtrRecordFails) {
   close(*resolver);
 }
 
-TEST_F(ResolverTest, InvalidServersFailCreate) {
+TEST_P(ResolverTest, InvalidServersFailCreate) {
   for (const char* bad : {"", "dns.example", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "[::1",
                           "[::1]x", "[127.0.0.1]:53", "1.2.3", "::1]:53"}) {
     ResolverOptions options;
+    options.own_udp = GetParam();
     options.servers = {dnsmasq_->server(), bad};
     std::string error;
     EXPECT_FALSE(Resolver::create(&loop_, options, &error)) << bad;
@@ -860,6 +930,160 @@ TEST_F(ResolverTest, InvalidServersFailCreate) {
   ASSERT_TRUE(resolver);
   close(*resolver);
 }
+
+TEST_P(ResolverTest, RepliesThatDoNotMatchTheQueryAreIgnored) {
+  DecoyServer& server = decoy_server();
+  auto resolver = make({loop_ip_ + ":" + std::to_string(server.port())});
+  ASSERT_TRUE(resolver);
+  for (const char* name : {"decoy.test", "other.decoy.test"}) {
+    Result r = lookup(*resolver, name);
+    EXPECT_EQ(r.answer.error, DnsError::kNone) << name << ": " << r.answer.detail;
+    EXPECT_EQ(texts(r.answer), std::vector<std::string>{"10.9.9.9"}) << name;
+  }
+  close(*resolver);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, ResolverTest, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return std::string(info.param ? "OwnUdp" : "CaresOnly");
+                         });
+
+// DnsUdp on its own, against the same servers.
+struct UdpResult {
+  int calls = 0;
+  DnsUdp::Outcome outcome = DnsUdp::Outcome::kAskAgain;
+  std::vector<std::string> addresses;
+  Clock::time_point at;
+};
+
+class DnsUdpTest : public ResolverTest {
+ protected:
+  std::unique_ptr<DnsUdp> open_udp(uint16_t port, uint64_t try_ms = 1000, size_t max_lookups = 64) {
+    auto udp = std::make_unique<DnsUdp>(
+        &loop_, try_ms, max_lookups,
+        [](void* cookie, DnsUdp::Outcome outcome, std::vector<IpAddress>& addresses) {
+          auto* result = static_cast<UdpResult*>(cookie);
+          ++result->calls;
+          result->outcome = outcome;
+          result->addresses.clear();
+          for (const IpAddress& ip : addresses) result->addresses.push_back(ip.to_string());
+          result->at = Clock::now();
+        });
+    sockaddr_in sa = socket_address(loop_ip_, port);
+    std::string error = udp->open(reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    EXPECT_TRUE(error.empty()) << error;
+    return udp;
+  }
+  uint16_t dnsmasq_port() const {
+    std::string server = dnsmasq_->server();
+    return static_cast<uint16_t>(std::stoi(server.substr(server.rfind(':') + 1)));
+  }
+  bool ask(DnsUdp& udp, const std::string& name, UdpResult* result, bool ipv6 = false) {
+    bool taken = udp.ask(name, ipv6, result);
+    EXPECT_EQ(result->calls, 0) << "done() ran inside ask(" << name << ")";
+    return taken;
+  }
+  void close_udp(DnsUdp& udp) {
+    bool closed = false;
+    udp.close([&closed] { closed = true; });
+    EXPECT_TRUE(run_loop(5, [&] { return closed; }));
+    EXPECT_TRUE(udp.closed());
+  }
+};
+
+TEST_P(DnsUdpTest, AnswersNxdomainAndNoDataFromARealServer) {
+  auto udp = open_udp(dnsmasq_port());
+  UdpResult one, nope, six, dual, upper;
+  ASSERT_TRUE(ask(*udp, "one.test", &one));
+  ASSERT_TRUE(ask(*udp, "nope.test", &nope));
+  ASSERT_TRUE(ask(*udp, "six.test", &six));
+  ASSERT_TRUE(ask(*udp, "dual.test", &dual, /*ipv6=*/true));
+  ASSERT_TRUE(ask(*udp, "TWO.Test.", &upper));  // case and a final dot do not matter
+  EXPECT_EQ(udp->in_flight(), 5u);
+  EXPECT_TRUE(run_loop(5, [&] { return udp->in_flight() == 0; }));
+  for (const UdpResult* r : {&one, &nope, &six, &dual, &upper}) EXPECT_EQ(r->calls, 1);
+  EXPECT_EQ(one.outcome, DnsUdp::Outcome::kAddresses);
+  EXPECT_EQ(one.addresses, std::vector<std::string>{"10.1.0.1"});
+  EXPECT_EQ(nope.outcome, DnsUdp::Outcome::kNxdomain);
+  EXPECT_EQ(six.outcome, DnsUdp::Outcome::kNoData);
+  EXPECT_EQ(dual.outcome, DnsUdp::Outcome::kAddresses);
+  EXPECT_EQ(dual.addresses, (std::vector<std::string>{"10.1.0.4", "fd00::4"}));
+  std::sort(upper.addresses.begin(), upper.addresses.end());
+  EXPECT_EQ(upper.addresses, (std::vector<std::string>{"10.1.0.2", "10.1.0.3"}));
+  EXPECT_EQ(dnsmasq_->queries("AAAA", "dual.test"), 1);
+  EXPECT_EQ(dnsmasq_->queries("AAAA", "one.test"), 0);
+  close_udp(*udp);
+}
+
+TEST_P(DnsUdpTest, DeclinesWhatIsNotPlainAndPastItsLimit) {
+  SilentServer silent(loop_ip_);
+  UdpResult r;
+  {
+    DnsUdp unopened(&loop_, 100, 4, [](void*, DnsUdp::Outcome, std::vector<IpAddress>&) {});
+    EXPECT_FALSE(unopened.ask("one.test", false, &r));
+    EXPECT_TRUE(unopened.closed());  // nothing was opened, so nothing to close
+  }
+  auto udp = open_udp(silent.port(), 1000, /*max_lookups=*/2);
+  EXPECT_FALSE(ask(*udp, "localhost", &r));   // one label: c-ares' rules
+  EXPECT_FALSE(ask(*udp, "a\\.b.test", &r));  // an escape: c-ares reads those
+  EXPECT_FALSE(ask(*udp, std::string(64, 'a') + ".test", &r));
+  EXPECT_FALSE(ask(*udp, "a..test", &r));
+  UdpResult first, second, third;
+  EXPECT_TRUE(ask(*udp, std::string(63, 'a') + ".test", &first));
+  EXPECT_TRUE(ask(*udp, "second.test", &second));
+  EXPECT_FALSE(ask(*udp, "third.test", &third));  // two out already
+  EXPECT_EQ(udp->in_flight(), 2u);
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(silent.drain(), 2);
+  close_udp(*udp);
+  // Closing dropped both without calling back.
+  EXPECT_EQ(first.calls + second.calls + third.calls + r.calls, 0);
+}
+
+TEST_P(DnsUdpTest, SilentServerGetsTwoTriesThenATimeout) {
+  SilentServer silent(loop_ip_);
+  auto udp = open_udp(silent.port(), /*try_ms=*/100);
+  UdpResult r;
+  auto start = Clock::now();
+  ASSERT_TRUE(ask(*udp, "one.test", &r));
+  EXPECT_TRUE(run_loop(5, [&] { return r.calls > 0; }));
+  EXPECT_EQ(r.calls, 1);
+  EXPECT_EQ(r.outcome, DnsUdp::Outcome::kTimeout);
+  // 100 ms for the first try, 200 for the second (the timers count whole milliseconds).
+  EXPECT_GE(r.at - start, std::chrono::milliseconds(290));
+  EXPECT_LE(r.at - start, std::chrono::milliseconds(400));
+  EXPECT_EQ(silent.drain(), 2);
+  close_udp(*udp);
+}
+
+TEST_P(DnsUdpTest, ServfailRefusedAndAClosedPortAreAskedAgainElsewhere) {
+  for (int rcode : {2, 5}) {
+    RcodeServer& server = rcode_server(rcode);
+    auto udp = open_udp(server.port());
+    UdpResult r;
+    ASSERT_TRUE(ask(*udp, "one.test", &r));
+    EXPECT_TRUE(run_loop(5, [&] { return r.calls > 0; }));
+    EXPECT_EQ(r.outcome, DnsUdp::Outcome::kAskAgain) << rcode;
+    EXPECT_EQ(server.queries(), 1) << rcode;
+    UdpResult again;
+    EXPECT_TRUE(ask(*udp, "two.test", &again));  // the path stays open
+    close_udp(*udp);
+  }
+  auto udp = open_udp(closed_udp_port(loop_ip_), /*try_ms=*/2000);
+  UdpResult a, b;
+  auto start = Clock::now();
+  ASSERT_TRUE(ask(*udp, "one.test", &a));
+  ASSERT_TRUE(ask(*udp, "two.test", &b));
+  EXPECT_TRUE(run_loop(5, [&] { return a.calls > 0 && b.calls > 0; }));
+  EXPECT_EQ(a.outcome, DnsUdp::Outcome::kAskAgain);
+  EXPECT_EQ(b.outcome, DnsUdp::Outcome::kAskAgain);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(1));  // not a try's 2 s
+  UdpResult c;
+  EXPECT_FALSE(ask(*udp, "three.test", &c));  // c-ares takes it from here
+  close_udp(*udp);
+}
+
+INSTANTIATE_TEST_SUITE_P(OwnUdp, DnsUdpTest, ::testing::Values(true));
 
 }  // namespace
 }  // namespace tlsfleet::net
