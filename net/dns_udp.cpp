@@ -11,8 +11,6 @@
 namespace tlsfleet::net {
 namespace {
 
-uint64_t now_ms() { return uv_hrtime() / 1000000; }
-
 // Replies that arrive while the loop is busy wait in the socket's buffer; the default
 // (about 200 KB) drops some of a burst of thousands, as c-ares' would (the resolver sets
 // the same size for c-ares' sockets).
@@ -118,6 +116,7 @@ bool DnsUdp::ask(std::string_view name, bool ipv6, void* cookie) {
   lookup->slot_count = 0;
   lookup->any_nxdomain = false;
   lookup->tries = 1;
+  lookup->timed = false;
   lookup->active = true;
   ++active_;
   // Queued, and sent in batches just before the loop waits for I/O.
@@ -129,18 +128,16 @@ bool DnsUdp::ask(std::string_view name, bool ipv6, void* cookie) {
     free_.push_back(lookup);
     return false;
   }
-  lookup->due_ms = now_ms() + try_ms_;
-  timeouts_.push_back({lookup, lookup->serial});
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_))) arm_timer();
-  return true;
+  return true;  // its try's time starts when flush() sends it
 }
 
-bool DnsUdp::resend(Lookup& lookup) {
+void DnsUdp::resend(Lookup& lookup) {
+  ++lookup.tries;
+  lookup.timed = false;
   for (uint8_t i = 0; i < lookup.slot_count; ++i) {
     const Slot& slot = slots_[lookup.slots[i]];
     if (slot.lookup == &lookup) queue(lookup, slot.id, slot.qtype);  // else answered already
   }
-  return true;
 }
 
 bool DnsUdp::send_question(Lookup& lookup, uint16_t qtype) {
@@ -194,6 +191,18 @@ void DnsUdp::flush() {
     if (done <= 0) break;
     sent += static_cast<size_t>(done);
   }
+  // A try's time starts now, when its questions went out: one clock read per batch, and
+  // each try waits twice as long as the one before.
+  uv_update_time(loop_);
+  uint64_t now = uv_now(loop_);
+  for (size_t i = 0; i < sent; ++i) {
+    Lookup& lookup = *sending_[i].lookup;
+    if (!lookup.active || lookup.serial != sending_[i].serial || lookup.timed) continue;
+    lookup.timed = true;
+    lookup.due_ms = now + (try_ms_ << (lookup.tries - 1));
+    timeouts_.push_back({&lookup, lookup.serial});
+  }
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_))) arm_timer();
   // What the kernel would not take (a full buffer, an ICMP error reported on sending):
   // c-ares asks those again.
   for (size_t i = sent; i < sending_.size() && !closing_; ++i) {
@@ -327,7 +336,7 @@ void DnsUdp::ask_all_again() {
 void DnsUdp::on_timer(uv_timer_t* timer) { static_cast<DnsUdp*>(timer->data)->expire(); }
 
 void DnsUdp::expire() {
-  uint64_t now = now_ms();
+  uint64_t now = uv_now(loop_);
   while (!timeouts_.empty() && !closing_) {
     Timeout timeout = timeouts_.front();
     Lookup& lookup = *timeout.lookup;
@@ -337,14 +346,9 @@ void DnsUdp::expire() {
     if (!live) continue;
     if (lookup.tries >= kTries) {
       finish(lookup, Outcome::kTimeout);
-    } else if (!resend(lookup)) {
-      finish(lookup, Outcome::kAskAgain);
     } else {
-      // The same IDs again, so a late reply to the first try still counts, as in c-ares;
-      // each try waits twice as long as the one before.
-      ++lookup.tries;
-      lookup.due_ms = now + (try_ms_ << (lookup.tries - 1));
-      timeouts_.push_back({&lookup, lookup.serial});
+      // The same IDs again, so a late reply to the first try still counts, as in c-ares.
+      resend(lookup);
     }
   }
   arm_timer();
@@ -360,9 +364,8 @@ void DnsUdp::arm_timer() {
     uv_timer_stop(&timer_);
     return;
   }
-  uint64_t now = now_ms();
+  uint64_t now = uv_now(loop_);
   uint64_t due = timeouts_.front().lookup->due_ms;
-  // The loop's clock may lag behind now_ms(); the timer then fires early and re-arms.
   uv_timer_start(&timer_, &DnsUdp::on_timer, due > now ? due - now : 0, 0);
 }
 

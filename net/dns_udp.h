@@ -61,10 +61,11 @@ class DnsUdp {
  private:
   struct Lookup {
     void* cookie = nullptr;
-    uint64_t due_ms = 0;
+    uint64_t due_ms = 0;  // the loop's time (uv_now) when the try is up
     uint32_t serial = 0;  // which use of this Lookup a timeout entry refers to
     uint8_t pending = 0;  // questions not yet answered
-    uint8_t tries = 0;
+    uint8_t tries = 0;    // the try being made: 1, then 2
+    bool timed = false;   // the try's timeout is queued (once its questions went out)
     bool active = false;
     bool any_nxdomain = false;
     uint16_t slots[2] = {0, 0};
@@ -97,7 +98,7 @@ class DnsUdp {
   static void on_handle_closed(uv_handle_t* handle);
 
   bool send_question(Lookup& lookup, uint16_t qtype);
-  bool resend(Lookup& lookup);
+  void resend(Lookup& lookup);
   void queue(Lookup& lookup, uint16_t id, uint16_t qtype);
   static void on_prepare(uv_prepare_t* prepare);
   void flush();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -208,7 +209,9 @@ class Resolver::Impl {
   // the Impl goes, so c-ares and the deadline queue can hold plain pointers to them.
   struct Entry {
     Impl* owner = nullptr;
-    std::string name;  // the cache key
+    // The cache key, kept in names_ (NUL-terminated there, for c-ares): the name in lower
+    // case, or " ptr " and the address for a reverse lookup.
+    std::string_view name;
     size_t hash = 0;
     bool done = false;
     uint64_t deadline_ms = 0;
@@ -219,7 +222,7 @@ class Resolver::Impl {
     // Who waits for it: nearly always one caller, kept without a vector of its own.
     Callback first_waiter;
     std::vector<Callback> more_waiters;
-    std::optional<IpAddress> reverse_of;  // set for a PTR lookup of this address
+    std::unique_ptr<IpAddress> reverse_of;  // set for a PTR lookup of this address
   };
   struct Delivery {
     Callback cb;
@@ -235,8 +238,9 @@ class Resolver::Impl {
   static void on_addrinfo(void* arg, int status, int timeouts, ares_addrinfo* info);
   void on_udp_done(void* cookie, DnsUdp::Outcome outcome, std::vector<IpAddress>& addresses);
   static void on_hostbyaddr(void* arg, int status, int timeouts, hostent* host);
-  Entry* join_or_add(std::string key, Callback& cb);
-  Entry* find(const std::string& key, size_t hash) const;
+  Entry* join_or_add(std::string_view key, Callback& cb);
+  Entry* find(std::string_view key, size_t hash) const;
+  std::string_view keep_name(std::string_view key);
   void index(Entry* entry);
   static void on_idle(uv_idle_t* idle);
   static void on_deadline(uv_timer_t* timer);
@@ -271,6 +275,12 @@ class Resolver::Impl {
   // spent on the lookups.
   std::deque<Entry> entries_;
   std::vector<Slot> index_ = std::vector<Slot>(1024);
+  // The entries' names, packed into blocks: one allocation per 64 KiB of names rather
+  // than one per name, and as few frees when the cache goes.
+  static constexpr size_t kNameBlock = 64 << 10;
+  std::vector<std::unique_ptr<char[]>> names_;
+  char* names_next_ = nullptr;
+  size_t names_room_ = 0;
   // Queries in start order; with one budget for every lookup that is deadline order.
   std::deque<Entry*> deadlines_;
   // Lookups waiting for room under options_.max_queries.
@@ -382,16 +392,44 @@ void Resolver::Impl::resolve(const std::string& name, Callback cb) {
     deliver(std::move(cb), &empty_name_answer_);
     return;
   }
-  if (Entry* entry = join_or_add(lowercase(name), cb)) {
+  // The key, the name in lower case, is built on the stack and kept only when new.
+  char small[256];
+  std::string large;
+  char* key = small;
+  if (name.size() > sizeof small) {
+    large.resize(name.size());
+    key = large.data();
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    key[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (Entry* entry = join_or_add(std::string_view(key, name.size()), cb)) {
     waiting_.push_back(entry);
     start_waiting();
   }
 }
 
+std::string_view Resolver::Impl::keep_name(std::string_view key) {
+  size_t need = key.size() + 1;
+  if (need > names_room_) {
+    size_t size = std::max(kNameBlock, need);
+    names_.emplace_back(new char[size]);
+    names_next_ = names_.back().get();
+    names_room_ = size;
+  }
+  std::memcpy(names_next_, key.data(), key.size());
+  names_next_[key.size()] = '\0';
+  std::string_view kept(names_next_, key.size());
+  names_next_ += need;
+  names_room_ -= need;
+  return kept;
+}
+
 // A cached answer or a lookup in flight takes cb and returns null; otherwise a new entry,
 // holding cb, is returned for the caller to start.
-Resolver::Impl::Entry* Resolver::Impl::join_or_add(std::string key, Callback& cb) {
-  size_t hash = std::hash<std::string>{}(key);
+Resolver::Impl::Entry* Resolver::Impl::join_or_add(std::string_view key, Callback& cb) {
+  size_t hash = std::hash<std::string_view>{}(key);
   if (Entry* entry = find(key, hash)) {
     // A cached answer, or a lookup already in flight that this caller joins.
     if (entry->done) {
@@ -403,7 +441,7 @@ Resolver::Impl::Entry* Resolver::Impl::join_or_add(std::string key, Callback& cb
   }
   Entry& entry = entries_.emplace_back();
   entry.owner = this;
-  entry.name = std::move(key);
+  entry.name = keep_name(key);
   entry.hash = hash;
   entry.first_waiter = std::move(cb);
   // At most half full: doubling moves only the slots, never an entry.
@@ -418,7 +456,7 @@ Resolver::Impl::Entry* Resolver::Impl::join_or_add(std::string key, Callback& cb
   return &entry;
 }
 
-Resolver::Impl::Entry* Resolver::Impl::find(const std::string& key, size_t hash) const {
+Resolver::Impl::Entry* Resolver::Impl::find(std::string_view key, size_t hash) const {
   size_t mask = index_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& slot = index_[i];
@@ -439,7 +477,7 @@ void Resolver::Impl::reverse(const IpAddress& address, Callback cb) {
   if (answered_closed(cb)) return;
   // A leading space keeps PTR entries apart from names, which never start with one.
   if (Entry* entry = join_or_add(" ptr " + address.to_string(), cb)) {
-    entry->reverse_of = address;
+    entry->reverse_of = std::make_unique<IpAddress>(address);
     waiting_.push_back(entry);
     start_waiting();
   }
@@ -492,7 +530,7 @@ void Resolver::Impl::ask_ares(Entry& entry) {
   hints.ai_flags = ARES_AI_NOSORT;
   // May call on_addrinfo before returning (a malformed name, an /etc/hosts hit); that
   // only queues the delivery, so the callback still runs later, on the loop.
-  ares_getaddrinfo(channel_.get(), entry.name.c_str(), nullptr, &hints, &Impl::on_addrinfo, &entry);
+  ares_getaddrinfo(channel_.get(), entry.name.data(), nullptr, &hints, &Impl::on_addrinfo, &entry);
   poller_.schedule();
 }
 
