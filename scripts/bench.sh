@@ -22,9 +22,9 @@
 #  - DNS: DNS_NAMES names on nsd, tlsfleet's lookups/s against dnsperf's queries/s on the
 #    same server: names on a closed port (a lookup and a refused connect each), and names
 #    the zone does not hold (a lookup and an NXDOMAIN record each), the latter also with
-#    --dns-queries 500 (1,000 in flight on two threads, as dnsperf has); beside them the bare
-#    c-ares loop bench/dns_baseline over the same two lists, which shows what c-ares alone
-#    costs.
+#    --dns-queries 500 (1,000 in flight on two threads, as dnsperf has), each NXDOMAIN run
+#    interleaved with dnsperf REPEAT times, medians kept; beside them the bare c-ares loop
+#    bench/dns_baseline over the same two lists, which shows what c-ares alone costs.
 # nsd, dnsperf and nmap are installed when missing (NO_INSTALL=1 skips that; the rows that
 # need them are then skipped). Every step is bounded in count and time; every process the
 # script starts is stopped when it exits. Knobs (environment): SWEEP=8192 REPEAT=3
@@ -613,25 +613,60 @@ EOF
   done
   [ $ready = 1 ] || die "nsd did not answer: $(tail -3 "$d/nsd.out" "$d/nsd.log" 2>/dev/null)"
 
-  # dnsperf: every name once per pass, 1,000 queries in flight, the best of two settings.
-  local best=0 best_cpu="—" qps lost threads
-  for threads in 1 2; do
-    timed "$W/runs/dnsperf-$threads.time" timeout 120 dnsperf -s 127.0.0.53 -p 53 \
-      -d "$d/queries.txt" -n 2 -c "$threads" -T "$threads" -q 1000 -t 2 -l 60 \
-      >"$W/runs/dnsperf-$threads.txt" 2>&1 || true
-    qps=$(awk '/Queries per second:/ {print $4}' "$W/runs/dnsperf-$threads.txt")
-    lost=$(awk '/Queries lost:/ {print $3}' "$W/runs/dnsperf-$threads.txt")
-    local sent _w u s
-    sent=$(awk '/Queries completed:/ {print $3}' "$W/runs/dnsperf-$threads.txt")
-    read -r _w u s _ <"$W/runs/dnsperf-$threads.time"
-    if [ -n "$qps" ] && python3 -c "import sys; sys.exit(0 if $qps > $best else 1)"; then
-      best=$qps
-      best_cpu=$(calc "($u + $s) * 1000 / max(${sent:-0}, 1)" .4f)
-      DNSPERF_NOTE="dnsperf -T $threads -c $threads -q 1000: $(calc "$qps" .0f) queries/s, $lost lost"
-    fi
+  # REPEAT interleaved rounds, medians kept (the box's speed drifts by a quarter within
+  # minutes, so one run of each says little). A round: dnsperf, every name once per pass,
+  # 1,000 queries in flight, the better of one and two threads; then tlsfleet over the
+  # NXDOMAIN names with the default 128 DNS queries per worker and with 500 per worker
+  # (on two threads as many in flight as dnsperf's -q 1000 and the bare loop's -c 1000).
+  local c=$DNS_IN_FLIGHT round threads qps lost sent _w u s kind queries
+  local -a dp_qps=() dp_cpu=() nx_lps=() nx_cpu=() nx_rss=() q5_lps=() q5_cpu=() q5_rss=()
+  local wall user sys rss looked med statuses
+  for round in $(seq "$REPEAT"); do
+    local best=0 best_cpu=0
+    for threads in 1 2; do
+      timed "$W/runs/dnsperf-$threads-$round.time" timeout 120 dnsperf -s 127.0.0.53 -p 53 \
+        -d "$d/queries.txt" -n 2 -c "$threads" -T "$threads" -q 1000 -t 2 -l 60 \
+        >"$W/runs/dnsperf-$threads-$round.txt" 2>&1 || true
+      qps=$(awk '/Queries per second:/ {print $4}' "$W/runs/dnsperf-$threads-$round.txt")
+      lost=$(awk '/Queries lost:/ {print $3}' "$W/runs/dnsperf-$threads-$round.txt")
+      sent=$(awk '/Queries completed:/ {print $3}' "$W/runs/dnsperf-$threads-$round.txt")
+      read -r _w u s _ <"$W/runs/dnsperf-$threads-$round.time"
+      if [ -n "$qps" ] && python3 -c "import sys; sys.exit(0 if $qps > $best else 1)"; then
+        best=$qps
+        best_cpu=$(calc "($u + $s) * 1000 / max(${sent:-0}, 1)" .4f)
+        DNSPERF_NOTE="dnsperf -T $threads -c $threads -q 1000 (round $round): $(calc "$qps" .0f) queries/s, $lost lost"
+      fi
+    done
+    dp_qps+=("$best")
+    dp_cpu+=("$best_cpu")
+    for kind in nx nx-q500; do
+      queries=128
+      [ $kind = nx-q500 ] && queries=500
+      timed "$W/runs/dns-$kind-$round.time" timeout 300 "$BIN" scan -i "$d/nx-names.txt" -p 9 \
+        --resolver 127.0.0.53 --depth basic -c "$c" --timeout 2 --retries 0 --no-progress -q \
+        --dns-queries "$queries" -o "$W/runs/dns-$kind-$round.ndjson" || true
+      read -r wall user sys rss <"$W/runs/dns-$kind-$round.time"
+      read -r looked med statuses <<<"$(dns_stats "$W/runs/dns-$kind-$round.ndjson")"
+      if [ $kind = nx ]; then
+        nx_lps+=("$(calc "$looked / $wall" .0f)")
+        nx_cpu+=("$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)")
+        nx_rss+=("$rss")
+      else
+        q5_lps+=("$(calc "$looked / $wall" .0f)")
+        q5_cpu+=("$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)")
+        q5_rss+=("$rss")
+      fi
+      note "DNS round $round, tlsfleet --dns-queries $queries: $looked NXDOMAIN lookups timed (median $med ms) in $wall s; records: $statuses."
+    done
+    rm -f "$W"/runs/dns-nx*-"$round".ndjson
   done
-  row "DNS, $DNS_NAMES names on nsd" "dnsperf (best)" "$(calc "$best" ,.0f)" "$best_cpu" "—" "—" \
-    "—" "1.00"
+  m() { printf '%s\n' "$@" | median; }
+  local dp nx q5
+  dp=$(m "${dp_qps[@]}")
+  nx=$(m "${nx_lps[@]}")
+  q5=$(m "${q5_lps[@]}")
+  row "DNS, $DNS_NAMES names on nsd" "dnsperf (best of -T 1 and -T 2)" "$(calc "$dp" ,.0f)" \
+    "$(m "${dp_cpu[@]}")" "—" "—" "—" "1.00"
   # The bare c-ares loop: c-ares alone, 1,000 lookups in flight, over both lists.
   local list
   for list in names nx-names; do
@@ -643,41 +678,33 @@ EOF
         "$(calc "$(json_field "$j" lookups_per_s)" ,.0f)" \
         "$(calc "$(json_field "$j" cpu_us_per_lookup) / 1000" .4f)" \
         "$(calc "$(json_field "$j" max_rss_kib) / 1024" .1f) MiB" "—" "—" \
-        "$(calc "$(json_field "$j" lookups_per_s) / max($best, 1)" .2f)"
+        "$(calc "$(json_field "$j" lookups_per_s) / max($dp, 1)" .2f)"
       [ "$(json_field "$j" lookups)" = "$DNS_NAMES" ] && [ "$(json_field "$j" timed_out)" = 0 ] ||
         note "bare c-ares loop ($list): $(cat "$j")"
     else
       note "bare c-ares loop ($list) failed: $(tail -1 "$W/runs/dns-bare-$list.err" 2>/dev/null)"
     fi
   done
-  local c=$DNS_IN_FLIGHT kind file label queries
-  # The default 128 DNS queries per worker, and 500 per worker: on two threads as many in
-  # flight as dnsperf's -q 1000 and the bare loop's -c 1000.
-  for kind in zone nx nx-q500; do
-    file=$d/names.txt
-    label="lookup + refused connect"
-    queries=128
-    if [ $kind != zone ]; then
-      file=$d/nx-names.txt
-      label="lookup only (NXDOMAIN)"
-    fi
-    if [ $kind = nx-q500 ]; then
-      queries=500
-      label="lookup only (NXDOMAIN), --dns-queries 500"
-    fi
-    timed "$W/runs/dns-$kind.time" timeout 300 "$BIN" scan -i "$file" -p 9 \
-      --resolver 127.0.0.53 --depth basic -c "$c" --timeout 2 --retries 0 --no-progress -q \
-      --dns-queries "$queries" -o "$W/runs/dns-$kind.ndjson" || true
-    local wall user sys rss looked med statuses lps
-    read -r wall user sys rss <"$W/runs/dns-$kind.time"
-    read -r looked med statuses <<<"$(dns_stats "$W/runs/dns-$kind.ndjson")"
-    lps=$(calc "$looked / $wall" .0f)
-    row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: $label" "$(calc "$lps" ,.0f)" \
-      "$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)" "$(calc "$rss / 1024" .1f) MiB" \
-      "—" "—" "**$(calc "$lps / max($best, 1)" .2f)**"
-    note "DNS, tlsfleet $label: $looked lookups timed (median $med ms); records: $statuses."
-  done
-  note "DNS: $DNSPERF_NOTE."
+  # Names that resolve, each address then refused on port 9: one run.
+  timed "$W/runs/dns-zone.time" timeout 300 "$BIN" scan -i "$d/names.txt" -p 9 \
+    --resolver 127.0.0.53 --depth basic -c "$c" --timeout 2 --retries 0 --no-progress -q \
+    -o "$W/runs/dns-zone.ndjson" || true
+  read -r wall user sys rss <"$W/runs/dns-zone.time"
+  read -r looked med statuses <<<"$(dns_stats "$W/runs/dns-zone.ndjson")"
+  local lps
+  lps=$(calc "$looked / $wall" .0f)
+  row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: lookup + refused connect (one run)" \
+    "$(calc "$lps" ,.0f)" "$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)" \
+    "$(calc "$rss / 1024" .1f) MiB" "—" "—" "$(calc "$lps / max($dp, 1)" .2f)"
+  note "DNS, tlsfleet lookup + refused connect: $looked lookups timed (median $med ms); records: $statuses."
+  row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: lookup only (NXDOMAIN)" "$(calc "$nx" ,.0f)" \
+    "$(m "${nx_cpu[@]}")" "$(calc "$(m "${nx_rss[@]}") / 1024" .1f) MiB" "—" "—" \
+    "**$(calc "$nx / max($dp, 1)" .2f)**"
+  row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: lookup only (NXDOMAIN), --dns-queries 500" \
+    "$(calc "$q5" ,.0f)" "$(m "${q5_cpu[@]}")" "$(calc "$(m "${q5_rss[@]}") / 1024" .1f) MiB" \
+    "—" "—" "**$(calc "$q5 / max($dp, 1)" .2f)**"
+  note "DNS, per round (dnsperf best / tlsfleet NXDOMAIN at 128 / at 500 queries per worker, lookups/s): $(for i in "${!dp_qps[@]}"; do printf '%s; ' "$(calc "${dp_qps[$i]}" .0f) / ${nx_lps[$i]} / ${q5_lps[$i]}"; done)"
+  note "DNS: the last best dnsperf, $DNSPERF_NOTE."
   kill "$np" 2>/dev/null || true
 }
 
