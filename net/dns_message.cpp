@@ -72,8 +72,18 @@ size_t write_name(std::string_view name, uint8_t* out) {
 size_t write_query(uint16_t id, const uint8_t* wire_name, size_t wire_length, uint16_t qtype,
                    uint8_t* out) {
   // ID, flags (RD), one question, no other records.
-  const uint8_t header[kHeaderSize] = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id),
-                                       0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0};
+  const uint8_t header[kHeaderSize] = {static_cast<uint8_t>(id >> 8),
+                                       static_cast<uint8_t>(id),
+                                       0x01,
+                                       0x00,
+                                       0x00,
+                                       0x01,
+                                       0,
+                                       0,
+                                       0,
+                                       0,
+                                       0,
+                                       0};
   std::memcpy(out, header, kHeaderSize);
   std::memcpy(out + kHeaderSize, wire_name, wire_length);
   uint8_t* tail = out + kHeaderSize + wire_length;
@@ -84,8 +94,10 @@ size_t write_query(uint16_t id, const uint8_t* wire_name, size_t wire_length, ui
   return kHeaderSize + wire_length + 4;
 }
 
-ReplyKind read_reply(const uint8_t* reply, size_t length, const uint8_t* wire_name,
-                     size_t wire_length, uint16_t qtype, std::vector<IpAddress>* out) {
+namespace {
+
+ReplyKind read_reply_into(const uint8_t* reply, size_t length, const uint8_t* wire_name,
+                          size_t wire_length, uint16_t qtype, std::vector<IpAddress>* out) {
   if (length < kHeaderSize || (reply[2] & 0x80) == 0) return ReplyKind::kNotOurs;
   if (read16(reply + 4) != 1) return ReplyKind::kOther;
   // The question, as the server echoes it: the same bytes but for the letters' case.
@@ -138,6 +150,17 @@ ReplyKind read_reply(const uint8_t* reply, size_t length, const uint8_t* wire_na
     }
   }
   return found != 0 ? ReplyKind::kAddresses : ReplyKind::kNoData;
+}
+
+}  // namespace
+
+ReplyKind read_reply(const uint8_t* reply, size_t length, const uint8_t* wire_name,
+                     size_t wire_length, uint16_t qtype, std::vector<IpAddress>* out) {
+  size_t before = out->size();
+  ReplyKind kind = read_reply_into(reply, length, wire_name, wire_length, qtype, out);
+  // A record that turns out malformed after some addresses were read takes them back.
+  if (kind != ReplyKind::kAddresses) out->resize(before);
+  return kind;
 }
 
 }  // namespace tlsfleet::net::dns

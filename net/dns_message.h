@@ -49,7 +49,8 @@ enum class ReplyKind {
 
 // Reads a reply to the query for wire_name (as write_name made it) of type qtype; the
 // caller has matched the ID. Addresses of the asked type owned by the name or, following
-// CNAME records in order, by the name it leads to, are appended to out.
+// CNAME records in order, by the name it leads to, are appended to out; for any other
+// kind out is left as it was.
 ReplyKind read_reply(const uint8_t* reply, size_t length, const uint8_t* wire_name,
                      size_t wire_length, uint16_t qtype, std::vector<IpAddress>* out);
 

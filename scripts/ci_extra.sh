@@ -76,7 +76,8 @@ stage_fuzz() {
   cmake --build build-fuzz --parallel "$JOBS" --target fuzzers tlsfleet_output
   local fuzzer seeds work
   mkdir -p build-fuzz/artifacts
-  for fuzzer in target_fuzzer client_session_fuzzer cert_fuzzer native_record_fuzzer; do
+  for fuzzer in target_fuzzer client_session_fuzzer cert_fuzzer native_record_fuzzer \
+    dns_reply_fuzzer; do
     seeds=tests/fuzz/corpus/$fuzzer
     # New inputs go to a scratch corpus; the checked-in seeds are only read.
     work=build-fuzz/corpus/$fuzzer

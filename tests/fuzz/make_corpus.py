@@ -145,9 +145,51 @@ def records():
         b'"\\\n\x00\x01\x1f\x7f\xc3\x28\xed\xa0\x80\xe2\x80\xa8\xf0\x9f\x98\x80' * 20)
 
 
+def dns_name(text):
+    return b"".join(bytes([len(label)]) + label.encode() for label in text.split(".")) + b"\0"
+
+
+def dns_pointer(offset):
+    return bytes([0xC0 | offset >> 8, offset & 0xFF])
+
+
+def dns_reply(qname, qtype, flags, answers):
+    """A reply to qname: answers are (owner bytes, type, rdata); class IN, TTL 3600."""
+    out = b"\xbe\xef" + flags.to_bytes(2, "big") + b"\0\1" + len(answers).to_bytes(2, "big")
+    out += b"\0\0\0\0" + dns_name(qname) + qtype.to_bytes(2, "big") + b"\0\1"
+    for owner, rtype, rdata in answers:
+        out += owner + rtype.to_bytes(2, "big") + b"\0\1\0\0\x0e\x10"
+        out += len(rdata).to_bytes(2, "big") + rdata
+    return out
+
+
+def dns_replies():
+    # Byte 0: bit 0 asks AAAA, bit 1 takes the name from the input (byte 1 its length);
+    # else the question is www.example.com. See dns_reply_fuzzer.cpp.
+    a, cname, aaaa, noerror, nxdomain = 1, 5, 28, 0x8180, 0x8183
+    question = dns_pointer(12)
+    put("dns_reply_fuzzer", "a", b"\0" + dns_reply(
+        "www.example.com", a, noerror,
+        [(question, a, bytes([192, 0, 2, 1])), (question, a, bytes([192, 0, 2, 2]))]))
+    # www.example.com CNAME cdn.example.com ("cdn" and a pointer to the question's
+    # example.com at 16), whose rdata starts at 45: the A record's owner points there.
+    put("dns_reply_fuzzer", "cname_chain", b"\0" + dns_reply(
+        "www.example.com", a, noerror,
+        [(question, cname, b"\3cdn" + dns_pointer(16)),
+         (dns_pointer(45), a, bytes([192, 0, 2, 7]))]))
+    put("dns_reply_fuzzer", "nxdomain", b"\0" + dns_reply("www.example.com", a, nxdomain, []))
+    put("dns_reply_fuzzer", "aaaa", b"\1" + dns_reply(
+        "www.example.com", aaaa, noerror,
+        [(question, aaaa, bytes.fromhex("20010db8000000000000000000000005"))]))
+    name = b"Shop.Example.ORG."
+    put("dns_reply_fuzzer", "own_name", b"\2" + bytes([len(name)]) + name + dns_reply(
+        "SHOP.example.org", a, noerror, [(dns_name("shop.EXAMPLE.org"), a, bytes([10, 0, 0, 5]))]))
+
+
 if __name__ == "__main__":
     targets()
     with tempfile.TemporaryDirectory() as d:
         leaf = client_session_seeds(d)
         certs(d, leaf)
     records()
+    dns_replies()
