@@ -121,6 +121,7 @@ bool DnsUdp::ask(std::string_view name, bool ipv6, void* cookie) {
   ++active_;
   // Queued, and sent in batches just before the loop waits for I/O.
   if (!send_question(*lookup, dns::kTypeA) || (ipv6 && !send_question(*lookup, dns::kTypeAaaa))) {
+    while (!outgoing_.empty() && outgoing_.back().lookup == lookup) outgoing_.pop_back();
     release(*lookup);
     lookup->active = false;
     ++lookup->serial;
