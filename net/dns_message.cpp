@@ -5,8 +5,6 @@
 namespace tlsfleet::net::dns {
 namespace {
 
-uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c; }
-
 uint16_t read16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
 // Reads the (possibly compressed) name at *pos into out in wire form, lower case; on
@@ -39,7 +37,7 @@ size_t read_name(const uint8_t* message, size_t length, size_t* pos, uint8_t* ou
     if ((label & 0xc0) != 0) return 0;  // the 0x40 and 0x80 label types: not in use
     if (at + 1 + label > length || written + 1 + label + 1 > kMaxName) return 0;
     out[written++] = label;
-    for (size_t i = 0; i < label; ++i) out[written++] = lower(message[at + 1 + i]);
+    for (size_t i = 0; i < label; ++i) out[written++] = ascii_lower(message[at + 1 + i]);
     at += 1 + label;
   }
 }
@@ -60,7 +58,7 @@ size_t write_name(std::string_view name, uint8_t* out) {
     for (size_t i = start; i < end; ++i) {
       auto c = static_cast<uint8_t>(name[i]);
       if (c == '\\') return 0;
-      out[written++] = lower(c);
+      out[written++] = ascii_lower(c);
     }
     if (dot == std::string_view::npos) break;
     start = dot + 1;
@@ -104,7 +102,7 @@ ReplyKind read_reply_into(const uint8_t* reply, size_t length, const uint8_t* wi
   size_t question_end = kHeaderSize + wire_length + 4;
   if (question_end > length) return ReplyKind::kNotOurs;
   for (size_t i = 0; i < wire_length; ++i) {
-    if (lower(reply[kHeaderSize + i]) != wire_name[i]) return ReplyKind::kNotOurs;
+    if (ascii_lower(reply[kHeaderSize + i]) != wire_name[i]) return ReplyKind::kNotOurs;
   }
   const uint8_t* tail = reply + kHeaderSize + wire_length;
   if (read16(tail) != qtype || read16(tail + 2) != kClassIn) return ReplyKind::kNotOurs;

@@ -22,6 +22,12 @@ constexpr size_t kHeaderSize = 12;
 constexpr size_t kMaxName = 255;
 constexpr size_t kMaxQuery = kHeaderSize + kMaxName + 4;
 
+// A byte with ASCII letters lower-cased, as DNS compares names (RFC 4343).
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+constexpr uint8_t ascii_lower(uint8_t c) {
+  return static_cast<uint8_t>(ascii_lower(static_cast<char>(c)));
+}
+
 // Writes name in wire form (length-prefixed labels, lower case, the root's zero at the
 // end) to out, which has room for kMaxName bytes; returns its length, or 0 when the name
 // is not plain labels: empty, an empty label (".." or a leading dot), a label over 63

@@ -91,6 +91,9 @@ bool DnsUdp::ask(std::string_view name, bool ipv6, void* cookie) {
       2 * (questions_ + questions) > slots_.size()) {
     return false;
   }
+  // One label: c-ares 1.18 applies its own rules to those (it sends none without a search
+  // list), so it answers them.
+  if (name.find('.') == std::string_view::npos) return false;
   Lookup* lookup = nullptr;
   if (!free_.empty()) {
     lookup = free_.back();
@@ -100,13 +103,7 @@ bool DnsUdp::ask(std::string_view name, bool ipv6, void* cookie) {
     lookup = lookups_.back().get();
   }
   size_t wire_length = dns::write_name(name, lookup->wire_name);
-  if (wire_length == 0) {
-    free_.push_back(lookup);
-    return false;
-  }
-  if (name.find('.') == std::string_view::npos) {
-    // One label: c-ares 1.18 applies its own rules to those (it sends none without a
-    // search list), so it answers them.
+  if (wire_length == 0) {  // not plain labels: c-ares says what it makes of the name
     free_.push_back(lookup);
     return false;
   }
@@ -122,11 +119,7 @@ bool DnsUdp::ask(std::string_view name, bool ipv6, void* cookie) {
   // Queued, and sent in batches just before the loop waits for I/O.
   if (!send_question(*lookup, dns::kTypeA) || (ipv6 && !send_question(*lookup, dns::kTypeAaaa))) {
     while (!outgoing_.empty() && outgoing_.back().lookup == lookup) outgoing_.pop_back();
-    release(*lookup);
-    lookup->active = false;
-    ++lookup->serial;
-    --active_;
-    free_.push_back(lookup);
+    retire(*lookup);
     return false;
   }
   return true;  // its try's time starts when flush() sends it
@@ -303,26 +296,30 @@ void DnsUdp::release(Lookup& lookup) {
   lookup.pending = 0;
 }
 
-void DnsUdp::finish(Lookup& lookup, Outcome outcome) {
+void DnsUdp::retire(Lookup& lookup) {
   release(lookup);
   lookup.active = false;
-  ++lookup.serial;
+  ++lookup.serial;  // its queued questions and timeouts no longer count
   --active_;
+  lookup.v4.clear();
+  lookup.v6.clear();
+  free_.push_back(&lookup);
+}
+
+void DnsUdp::finish(Lookup& lookup, Outcome outcome) {
   void* cookie = lookup.cookie;
   std::vector<IpAddress> addresses;
   if (outcome == Outcome::kAddresses) {
     addresses = std::move(lookup.v4);
     addresses.insert(addresses.end(), lookup.v6.begin(), lookup.v6.end());
   }
-  lookup.v4.clear();
-  lookup.v6.clear();
+  // Retired before the call: done() may ask again, and may take this very Lookup.
+  retire(lookup);
   if (active_ == 0 && !closing_) {
     // Nothing out: a timer armed for an answered lookup must not keep the loop alive.
     timeouts_.clear();
     uv_timer_stop(&timer_);
   }
-  // Free before the call: done() may ask again, and may take this very Lookup.
-  free_.push_back(&lookup);
   done_(cookie, outcome, addresses);
 }
 

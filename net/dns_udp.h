@@ -105,7 +105,8 @@ class DnsUdp {
   uint16_t random_id();
   void read_replies();
   void on_reply(const uint8_t* reply, size_t length, bool truncated);
-  void release(Lookup& lookup);
+  void release(Lookup& lookup);  // frees its ID slots
+  void retire(Lookup& lookup);   // out of service and back on the free list
   void finish(Lookup& lookup, Outcome outcome);
   void ask_all_again();  // the socket failed: every lookup out goes to c-ares
   void expire();

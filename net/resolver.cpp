@@ -42,9 +42,7 @@ constexpr int kReceiveBuffer = 4 << 20;
 uint64_t now_ms() { return uv_hrtime() / 1000000; }
 
 std::string lowercase(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : text) c = dns::ascii_lower(c);
   return text;
 }
 
@@ -400,10 +398,7 @@ void Resolver::Impl::resolve(const std::string& name, Callback cb) {
     large.resize(name.size());
     key = large.data();
   }
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    key[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  }
+  for (size_t i = 0; i < name.size(); ++i) key[i] = dns::ascii_lower(name[i]);
   if (Entry* entry = join_or_add(std::string_view(key, name.size()), cb)) {
     waiting_.push_back(entry);
     start_waiting();

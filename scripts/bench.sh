@@ -618,8 +618,10 @@ EOF
   # 1,000 queries in flight, the better of one and two threads; then tlsfleet over the
   # NXDOMAIN names with the default 128 DNS queries per worker and with 500 per worker
   # (on two threads as many in flight as dnsperf's -q 1000 and the bare loop's -c 1000).
-  local c=$DNS_IN_FLIGHT round threads qps lost sent _w u s kind queries
-  local -a dp_qps=() dp_cpu=() nx_lps=() nx_cpu=() nx_rss=() q5_lps=() q5_cpu=() q5_rss=()
+  local c=$DNS_IN_FLIGHT round threads qps lost sent _w u s queries
+  local -a dp_qps=() dp_cpu=()
+  # Per --dns-queries value, the rounds' figures as space-separated lists.
+  local -A dns_lps=() dns_cpu=() dns_rss=()
   local wall user sys rss looked med statuses
   for round in $(seq "$REPEAT"); do
     local best=0 best_cpu=0
@@ -639,32 +641,22 @@ EOF
     done
     dp_qps+=("$best")
     dp_cpu+=("$best_cpu")
-    for kind in nx nx-q500; do
-      queries=128
-      [ $kind = nx-q500 ] && queries=500
-      timed "$W/runs/dns-$kind-$round.time" timeout 300 "$BIN" scan -i "$d/nx-names.txt" -p 9 \
-        --resolver 127.0.0.53 --depth basic -c "$c" --timeout 2 --retries 0 --no-progress -q \
-        --dns-queries "$queries" -o "$W/runs/dns-$kind-$round.ndjson" || true
-      read -r wall user sys rss <"$W/runs/dns-$kind-$round.time"
-      read -r looked med statuses <<<"$(dns_stats "$W/runs/dns-$kind-$round.ndjson")"
-      if [ $kind = nx ]; then
-        nx_lps+=("$(calc "$looked / $wall" .0f)")
-        nx_cpu+=("$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)")
-        nx_rss+=("$rss")
-      else
-        q5_lps+=("$(calc "$looked / $wall" .0f)")
-        q5_cpu+=("$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)")
-        q5_rss+=("$rss")
-      fi
+    for queries in 128 500; do
+      timed "$W/runs/dns-nx$queries-$round.time" timeout 300 "$BIN" scan -i "$d/nx-names.txt" \
+        -p 9 --resolver 127.0.0.53 --depth basic -c "$c" --timeout 2 --retries 0 --no-progress \
+        -q --dns-queries "$queries" -o "$W/runs/dns-nx$queries-$round.ndjson" || true
+      read -r wall user sys rss <"$W/runs/dns-nx$queries-$round.time"
+      read -r looked med statuses <<<"$(dns_stats "$W/runs/dns-nx$queries-$round.ndjson")"
+      dns_lps[$queries]+="$(calc "$looked / $wall" .0f) "
+      dns_cpu[$queries]+="$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f) "
+      dns_rss[$queries]+="$rss "
       note "DNS round $round, tlsfleet --dns-queries $queries: $looked NXDOMAIN lookups timed (median $med ms) in $wall s; records: $statuses."
+      rm -f "$W/runs/dns-nx$queries-$round.ndjson"
     done
-    rm -f "$W"/runs/dns-nx*-"$round".ndjson
   done
   m() { printf '%s\n' "$@" | median; }
-  local dp nx q5
+  local dp
   dp=$(m "${dp_qps[@]}")
-  nx=$(m "${nx_lps[@]}")
-  q5=$(m "${q5_lps[@]}")
   row "DNS, $DNS_NAMES names on nsd" "dnsperf (best of -T 1 and -T 2)" "$(calc "$dp" ,.0f)" \
     "$(m "${dp_cpu[@]}")" "—" "—" "—" "1.00"
   # The bare c-ares loop: c-ares alone, 1,000 lookups in flight, over both lists.
@@ -697,13 +689,21 @@ EOF
     "$(calc "$lps" ,.0f)" "$(calc "($user + $sys) * 1000 / max($looked, 1)" .4f)" \
     "$(calc "$rss / 1024" .1f) MiB" "—" "—" "$(calc "$lps / max($dp, 1)" .2f)"
   note "DNS, tlsfleet lookup + refused connect: $looked lookups timed (median $med ms); records: $statuses."
-  row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: lookup only (NXDOMAIN)" "$(calc "$nx" ,.0f)" \
-    "$(m "${nx_cpu[@]}")" "$(calc "$(m "${nx_rss[@]}") / 1024" .1f) MiB" "—" "—" \
-    "**$(calc "$nx / max($dp, 1)" .2f)**"
-  row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: lookup only (NXDOMAIN), --dns-queries 500" \
-    "$(calc "$q5" ,.0f)" "$(m "${q5_cpu[@]}")" "$(calc "$(m "${q5_rss[@]}") / 1024" .1f) MiB" \
-    "—" "—" "**$(calc "$q5 / max($dp, 1)" .2f)**"
-  note "DNS, per round (dnsperf best / tlsfleet NXDOMAIN at 128 / at 500 queries per worker, lookups/s): $(for i in "${!dp_qps[@]}"; do printf '%s; ' "$(calc "${dp_qps[$i]}" .0f) / ${nx_lps[$i]} / ${q5_lps[$i]}"; done)"
+  local label median_lps
+  for queries in 128 500; do
+    label="lookup only (NXDOMAIN)"
+    [ "$queries" = 500 ] && label="$label, --dns-queries 500"
+    # shellcheck disable=SC2086 # the lists split into their figures
+    median_lps=$(m ${dns_lps[$queries]})
+    # shellcheck disable=SC2086
+    row "DNS, $DNS_NAMES names on nsd" "tlsfleet -c $c: $label" "$(calc "$median_lps" ,.0f)" \
+      "$(m ${dns_cpu[$queries]})" "$(calc "$(m ${dns_rss[$queries]}) / 1024" .1f) MiB" "—" "—" \
+      "**$(calc "$median_lps / max($dp, 1)" .2f)**"
+  done
+  local -a at128 at500
+  read -r -a at128 <<<"${dns_lps[128]}"
+  read -r -a at500 <<<"${dns_lps[500]}"
+  note "DNS, per round (dnsperf best / tlsfleet NXDOMAIN at 128 / at 500 queries per worker, lookups/s): $(for i in "${!dp_qps[@]}"; do printf '%s; ' "$(calc "${dp_qps[$i]}" .0f) / ${at128[$i]} / ${at500[$i]}"; done)"
   note "DNS: the last best dnsperf, $DNSPERF_NOTE."
   kill "$np" 2>/dev/null || true
 }
