@@ -54,7 +54,7 @@ void BM_ClientHello(benchmark::State& state) {
     state.SkipWithError("cannot build the client contexts");
     return;
   }
-  SSL_CTX* ctx = contexts->modern.get();
+  SSL_CTX* ctx = contexts->modern();
   const std::optional<std::string> sni =
       state.range(0) == 1 ? std::optional<std::string>(kHost) : std::nullopt;
   std::string out;
@@ -140,7 +140,7 @@ void BM_ClientHandshake(benchmark::State& state) {
     MemoryServer peer(server.get());
     Clock::duration client_time{};
     Clock::time_point t0 = Clock::now();
-    tls::ClientSession session(contexts->modern.get(), sni);
+    tls::ClientSession session(contexts->modern(), sni);
     tls::ClientSession::State s = session.start();
     to_server.clear();
     session.take_output(to_server);

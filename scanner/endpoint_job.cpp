@@ -159,34 +159,46 @@ void EndpointJob::on_connected(int status) {
   state_ = State::kHandshaking;
   handshake_start_ns_ = uv_hrtime();
   session_ = make_session();
+  if (!session_) {
+    std::string why = host_.client_contexts().error();
+    probe_failed(ErrorKind::kInternal, why.empty()
+                                           ? "no client profile for this probe"
+                                           : "OpenSSL refused the client configuration: " + why);
+    return;
+  }
   session_progress(session_->start());
 }
 
 std::unique_ptr<tls::ProbeSession> EndpointJob::make_session() {
   const tls::ClientContexts& contexts = host_.client_contexts();
   std::unique_ptr<tls::ClientSession> client;
+  // The profile's SSL_CTX, built on its first use; null (a refusal) fails the probe.
+  SSL_CTX* ctx = nullptr;
   switch (probe_.kind) {
     case ProbeKind::kVersion:
     case ProbeKind::kSessionIdSource:
-      client = std::make_unique<tls::ClientSession>(contexts.up_to(probe_.max_version), spec_.sni);
+      if (!(ctx = contexts.up_to(probe_.max_version))) return nullptr;
+      client = std::make_unique<tls::ClientSession>(ctx, spec_.sni);
       break;
     case ProbeKind::kResumeSessionId:
       // A session the no-SNI probe made is offered as it was made: without SNI.
+      if (!(ctx = contexts.up_to(probe_.max_version))) return nullptr;
       client = std::make_unique<tls::ClientSession>(
-          contexts.up_to(probe_.max_version), session_id_without_sni_ ? std::nullopt : spec_.sni,
-          session_id_session_.get());
+          ctx, session_id_without_sni_ ? std::nullopt : spec_.sni, session_id_session_.get());
       break;
     case ProbeKind::kNoSni:
-      client = std::make_unique<tls::ClientSession>(contexts.no_sni.get(), std::nullopt);
+      if (!(ctx = contexts.no_sni())) return nullptr;
+      client = std::make_unique<tls::ClientSession>(ctx, std::nullopt);
       if (probe_.max_version != 0) SSL_set_max_proto_version(client->ssl(), probe_.max_version);
       if (probe_.session_id_source) SSL_set_options(client->ssl(), SSL_OP_NO_TICKET);
       break;
     case ProbeKind::kResumeTicket:
-      client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni,
-                                                    ticket_session_.get());
+      if (!(ctx = contexts.modern())) return nullptr;
+      client = std::make_unique<tls::ClientSession>(ctx, spec_.sni, ticket_session_.get());
       break;
     case ProbeKind::kMain:
-      client = std::make_unique<tls::ClientSession>(contexts.modern.get(), spec_.sni);
+      if (!(ctx = contexts.modern())) return nullptr;
+      client = std::make_unique<tls::ClientSession>(ctx, spec_.sni);
       break;
     case ProbeKind::kVersionChain: {
       // The full-depth enumeration's chain hello: the highest version up to it, or none.

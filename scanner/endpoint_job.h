@@ -67,6 +67,7 @@ class EndpointJob : public net::TcpConnection::Handler {
 
   void start_probe(const ProbeSpec& spec);
   void connect();
+  // nullptr when the probe's client profile could not be built.
   std::unique_ptr<tls::ProbeSession> make_session();
   void send_pending();
   void session_progress(tls::ProbeSession::State state);

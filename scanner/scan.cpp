@@ -253,8 +253,9 @@ int run_scan(ScanOptions options) {
   for (int i = 0; i < threads; ++i) {
     // Each worker its own SSL_CTXs in its own OpenSSL library context: with OpenSSL 3.0,
     // workers sharing one set share reference counts and locks on every handshake, which
-    // cost two workers about 6% more CPU per endpoint (A/B in docs/PERFORMANCE.md). Built here,
-    // before any scanning, so a refusal is a usage error.
+    // cost two workers about 6% more CPU per endpoint (A/B in docs/PERFORMANCE.md). Each
+    // SSL_CTX is built by its worker when a probe first needs it (tls/client_context.h);
+    // should OpenSSL refuse one, the probes that need it fail (error code INTERNAL_ERROR).
     auto contexts = tls::make_client_contexts(&error, /*own_library=*/true);
     if (!contexts) {
       std::cerr << "tlsfleet: " << error << "\n";

@@ -1,5 +1,7 @@
 #include "tls/client_context.h"
 
+#include <utility>
+
 #include "tls/client_session.h"
 
 namespace tlsfleet::tls {
@@ -49,44 +51,82 @@ SslCtxPtr make_context(OSSL_LIB_CTX* libctx, int min_version, int max_version, c
 
 }  // namespace
 
+ClientContexts::ClientContexts(LibCtxPtr library) : library_(std::move(library)) {}
+
+ClientContexts::~ClientContexts() = default;
+
 SSL_CTX* ClientContexts::up_to(int max_version) const {
   switch (max_version) {
     case TLS1_VERSION:
-      return tls10.get();
+      return tls10();
     case TLS1_1_VERSION:
-      return tls11.get();
+      return tls11();
     case TLS1_2_VERSION:
-      return tls12.get();
+      return tls12();
     default:
       return nullptr;
   }
 }
 
+// The profiles all run at security level 0, so weak servers still complete a handshake we
+// can report on; verification happens afterwards, in chain analysis.
+SSL_CTX* ClientContexts::get(Profile profile) const {
+  Slot& slot = slots_[profile];
+  std::call_once(slot.once, [&] {
+    OSSL_LIB_CTX* libctx = library_.get();
+    // What a current client offers for TLS 1.2: forward-secret AEAD first, then the CBC
+    // and static-RSA suites old servers still need.
+    const char* current = "DEFAULT:@SECLEVEL=0";
+    const char* everything = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
+    switch (profile) {
+      case kModern:
+        slot.ctx = make_context(libctx, TLS1_2_VERSION, TLS1_3_VERSION, current, true, &slot.error);
+        break;
+      case kNoSni:
+        slot.ctx = make_context(libctx, TLS1_2_VERSION, TLS1_3_VERSION, current, true, &slot.error);
+        if (slot.ctx) enable_certificate_peek(slot.ctx.get());
+        break;
+      case kTls10:
+        slot.ctx = make_context(libctx, TLS1_VERSION, TLS1_VERSION, everything, false, &slot.error);
+        break;
+      case kTls11:
+        slot.ctx =
+            make_context(libctx, TLS1_VERSION, TLS1_1_VERSION, everything, false, &slot.error);
+        break;
+      case kTls12:
+        slot.ctx =
+            make_context(libctx, TLS1_VERSION, TLS1_2_VERSION, everything, false, &slot.error);
+        break;
+      case kProfiles:
+        break;
+    }
+  });
+  return slot.ctx.get();
+}
+
+std::string ClientContexts::error() const {
+  for (const Slot& slot : slots_) {
+    if (!slot.error.empty()) return slot.error;
+  }
+  return {};
+}
+
+int ClientContexts::built() const {
+  int n = 0;
+  for (const Slot& slot : slots_) n += slot.ctx != nullptr;
+  return n;
+}
+
 std::unique_ptr<ClientContexts> make_client_contexts(std::string* error, bool own_library) {
-  auto contexts = std::make_unique<ClientContexts>();
+  LibCtxPtr library;
   if (own_library) {
-    contexts->library.reset(OSSL_LIB_CTX_new());
-    if (!contexts->library) {
+    library.reset(OSSL_LIB_CTX_new());
+    if (!library) {
       *error = "cannot create an OpenSSL library context";
       return nullptr;
     }
   }
-  OSSL_LIB_CTX* libctx = contexts->library.get();
-  // What a current client offers for TLS 1.2: forward-secret AEAD first, then the CBC and
-  // static-RSA suites old servers still need.
-  contexts->modern =
-      make_context(libctx, TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
-  contexts->no_sni =
-      make_context(libctx, TLS1_2_VERSION, TLS1_3_VERSION, "DEFAULT:@SECLEVEL=0", true, error);
-  if (contexts->no_sni) enable_certificate_peek(contexts->no_sni.get());
-  const char* everything = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
-  contexts->tls10 = make_context(libctx, TLS1_VERSION, TLS1_VERSION, everything, false, error);
-  contexts->tls11 = make_context(libctx, TLS1_VERSION, TLS1_1_VERSION, everything, false, error);
-  contexts->tls12 = make_context(libctx, TLS1_VERSION, TLS1_2_VERSION, everything, false, error);
-  if (!contexts->modern || !contexts->no_sni || !contexts->tls10 || !contexts->tls11 ||
-      !contexts->tls12)
-    return nullptr;
-  return contexts;
+  return std::make_unique<ClientContexts>(std::move(library));
 }
 
 }  // namespace tlsfleet::tls

@@ -47,16 +47,16 @@ StopPoint pick_stop(uint8_t choice) {
 
 SSL_CTX* pick_context(uint8_t choice) {
   const auto& c = contexts();
-  if (pick_stop(choice) == StopPoint::kCertificate) return c.no_sni.get();
+  if (pick_stop(choice) == StopPoint::kCertificate) return c.no_sni();
   switch (choice % 4) {
     case 1:
-      return c.tls10.get();
+      return c.tls10();
     case 2:
-      return c.tls11.get();
+      return c.tls11();
     case 3:
-      return c.tls12.get();
+      return c.tls12();
     default:
-      return c.modern.get();
+      return c.modern();
   }
 }
 

@@ -164,7 +164,7 @@ class ClientSessionStopTest : public ::testing::Test {
 TEST_F(ClientSessionStopTest, Tls13StopsAtTheServerHello) {
   SslCtxPtr server_ctx = make_server_context({});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->modern.get(), std::string("stop.test"));
+  ClientSession client(contexts_->modern(), std::string("stop.test"));
   client.set_stop_point(StopPoint::kServerHello);
   size_t sent_later = talk(client, server);
   ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
@@ -185,17 +185,16 @@ TEST_F(ClientSessionStopTest, ContextsInTheirOwnLibraryCompleteHandshakes) {
   std::string error;
   std::unique_ptr<ClientContexts> own = make_client_contexts(&error, /*own_library=*/true);
   ASSERT_TRUE(own) << error;
-  ASSERT_NE(own->library, nullptr);
-  EXPECT_EQ(contexts_->library, nullptr) << "the default: OpenSSL's own library context";
+  ASSERT_NE(own->library(), nullptr);
+  EXPECT_EQ(contexts_->library(), nullptr) << "the default: OpenSSL's own library context";
   SslCtxPtr server_ctx = make_server_context({});
-  for (SSL_CTX* ctx : {own->modern.get(), own->tls12.get()}) {
+  for (SSL_CTX* ctx : {own->modern(), own->tls12()}) {
     Server server(server_ctx.get());
     ClientSession client(ctx, std::string("stop.test"));
     talk(client, server);
     ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
     EXPECT_EQ(client.stopped_at(), StopPoint::kFinished);
-    EXPECT_EQ(SSL_version(client.ssl()),
-              ctx == own->modern.get() ? TLS1_3_VERSION : TLS1_2_VERSION);
+    EXPECT_EQ(SSL_version(client.ssl()), ctx == own->modern() ? TLS1_3_VERSION : TLS1_2_VERSION);
     EXPECT_NE(SSL_get0_peer_certificate(client.ssl()), nullptr);
   }
 }
@@ -203,7 +202,7 @@ TEST_F(ClientSessionStopTest, ContextsInTheirOwnLibraryCompleteHandshakes) {
 TEST_F(ClientSessionStopTest, Tls12StopsAtTheServerHelloAndCanStillFinish) {
   SslCtxPtr server_ctx = make_server_context({});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->tls12.get(), std::string("stop.test"));
+  ClientSession client(contexts_->tls12(), std::string("stop.test"));
   client.set_stop_point(StopPoint::kServerHello);
   EXPECT_EQ(talk(client, server), 0u);
   ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
@@ -232,7 +231,7 @@ TEST_F(ClientSessionStopTest, Tls12StopsAtTheServerHelloAndCanStillFinish) {
 TEST_F(ClientSessionStopTest, ServerHelloPackedWithTheRestOfTheFlightIsStillAStop) {
   SslCtxPtr server_ctx = make_server_context({TLS1_2_VERSION, TLS1_2_VERSION});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->tls12.get(), std::string("stop.test"));
+  ClientSession client(contexts_->tls12(), std::string("stop.test"));
   client.set_stop_point(StopPoint::kServerHello);
   EXPECT_EQ(talk(client, server, coalesce_handshake_records), 0u);
   ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
@@ -252,7 +251,7 @@ TEST_F(ClientSessionStopTest, HelloRetryRequestIsNotTheStop) {
   // The client's key share is X25519; a P-256-only server asks again.
   SslCtxPtr server_ctx = make_server_context({TLS1_3_VERSION, TLS1_3_VERSION, "P-256"});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->modern.get(), std::string("stop.test"));
+  ClientSession client(contexts_->modern(), std::string("stop.test"));
   client.set_stop_point(StopPoint::kServerHello);
   talk(client, server);
   ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
@@ -267,7 +266,7 @@ class CertificateStop : public ClientSessionStopTest, public ::testing::WithPara
 TEST_P(CertificateStop, LeafReadWithoutTheRestOfTheHandshake) {
   SslCtxPtr server_ctx = make_server_context({GetParam(), GetParam()});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->no_sni.get(), std::nullopt);
+  ClientSession client(contexts_->no_sni(), std::nullopt);
   client.set_stop_point(StopPoint::kCertificate);
   EXPECT_EQ(talk(client, server), 0u) << "no key exchange or Finished sent";
   ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
@@ -286,7 +285,7 @@ TEST_P(CertificateStop, LeafReadWithoutTheRestOfTheHandshake) {
 TEST_F(ClientSessionStopTest, Tls13CertificateStopWithoutPeekStopsAfterOpenSslReadsIt) {
   SslCtxPtr server_ctx = make_server_context({TLS1_3_VERSION, TLS1_3_VERSION});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->modern.get(), std::nullopt);
+  ClientSession client(contexts_->modern(), std::nullopt);
   client.set_stop_point(StopPoint::kCertificate);
   EXPECT_EQ(talk(client, server), 0u) << "no Finished sent";
   ASSERT_EQ(client.state(), ClientSession::State::kDone) << client.failure().detail;
@@ -336,8 +335,8 @@ TEST_F(ClientSessionStopTest, ResumptionIsKnownAtTheServerHello) {
     const char* what;
     SSL_CTX* client;
     bool read_by_openssl;  // when resumed
-  } cases[] = {{"TLS 1.3 ticket", contexts_->modern.get(), false},
-               {"TLS 1.2 session ID", contexts_->tls12.get(), true}};
+  } cases[] = {{"TLS 1.3 ticket", contexts_->modern(), false},
+               {"TLS 1.2 session ID", contexts_->tls12(), true}};
   for (const Case& c : cases) {
     Resumed same = resume(c.client, server_ctx.get(), server_ctx.get());
     EXPECT_TRUE(same.done) << c.what;
@@ -358,16 +357,16 @@ TEST_F(ClientSessionStopTest, ResumptionIsKnownAtTheServerHello) {
 TEST_F(ClientSessionStopTest, TicketOfATls12HandshakeIsResumedAtTheServerHello) {
   SslCtxPtr server_ctx = make_server_context({TLS1_2_VERSION, TLS1_2_VERSION});
   SslCtxPtr stranger = make_server_context({TLS1_2_VERSION, TLS1_2_VERSION});
-  Resumed same = resume(contexts_->modern.get(), server_ctx.get(), server_ctx.get());
+  Resumed same = resume(contexts_->modern(), server_ctx.get(), server_ctx.get());
   EXPECT_EQ(same.stopped_at, StopPoint::kServerHello);
   EXPECT_TRUE(same.reused);
-  Resumed other = resume(contexts_->modern.get(), server_ctx.get(), stranger.get());
+  Resumed other = resume(contexts_->modern(), server_ctx.get(), stranger.get());
   EXPECT_EQ(other.stopped_at, StopPoint::kServerHello);
   EXPECT_FALSE(other.reused);
 }
 
 TEST_F(ClientSessionStopTest, AlertBeforeTheServerHelloIsStillAnAlert) {
-  ClientSession client(contexts_->modern.get(), std::string("x.test"));
+  ClientSession client(contexts_->modern(), std::string("x.test"));
   client.set_stop_point(StopPoint::kServerHello);
   client.start();
   const char alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40};
@@ -378,7 +377,7 @@ TEST_F(ClientSessionStopTest, AlertBeforeTheServerHelloIsStillAnAlert) {
 
 // Oddities the early stop must not hide: OpenSSL still judges them as without a stop.
 TEST_F(ClientSessionStopTest, OversizedServerHelloIsStillAProtocolError) {
-  ClientSession client(contexts_->tls12.get(), std::string("x.test"));
+  ClientSession client(contexts_->tls12(), std::string("x.test"));
   client.set_stop_point(StopPoint::kServerHello);
   client.start();
   // A handshake record whose ServerHello claims 8 MiB.
@@ -405,7 +404,7 @@ std::string break_certificate(const std::string& flight) {
 TEST_F(ClientSessionStopTest, MalformedClearTextCertificateIsOpenSslsToRefuse) {
   SslCtxPtr server_ctx = make_server_context({TLS1_2_VERSION, TLS1_2_VERSION});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->no_sni.get(), std::nullopt);
+  ClientSession client(contexts_->no_sni(), std::nullopt);
   client.set_stop_point(StopPoint::kCertificate);
   talk(client, server, break_certificate);
   EXPECT_EQ(client.state(), ClientSession::State::kFailed)
@@ -415,7 +414,7 @@ TEST_F(ClientSessionStopTest, MalformedClearTextCertificateIsOpenSslsToRefuse) {
 TEST_F(ClientSessionStopTest, DribbledServerHelloStillStops) {
   SslCtxPtr server_ctx = make_server_context({});
   Server server(server_ctx.get());
-  ClientSession client(contexts_->tls12.get(), std::string("stop.test"));
+  ClientSession client(contexts_->tls12(), std::string("stop.test"));
   client.set_stop_point(StopPoint::kServerHello);
   client.start();
   std::string hello;

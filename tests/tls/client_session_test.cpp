@@ -14,7 +14,7 @@ class ClientSessionTest : public ::testing::Test {
     std::string error;
     contexts_ = make_client_contexts(&error);
     ASSERT_TRUE(contexts_) << error;
-    ctx_ = contexts_->modern.get();
+    ctx_ = contexts_->modern();
   }
   std::unique_ptr<ClientContexts> contexts_;
   SSL_CTX* ctx_ = nullptr;
