@@ -86,13 +86,19 @@ std::string alert_name(int alert) {
 }
 
 void set_error(EndpointResult& result, ErrorKind kind, std::string detail, int alert) {
+  set_error(result, kind);
+  if (kind == ErrorKind::kAlert) result.error->code = "ALERT_" + alert_name(alert);
+  result.error->detail = std::move(detail);
+}
+
+std::string& set_error(EndpointResult& result, ErrorKind kind) {
   Mapping m = map_kind(kind);
   result.status = m.status;
-  EndpointError error;
+  EndpointError& error = result.error ? *result.error : result.error.emplace();
   error.stage = m.stage;
-  error.code = kind == ErrorKind::kAlert ? "ALERT_" + alert_name(alert) : m.code;
-  error.detail = std::move(detail);
-  result.error = std::move(error);
+  error.code.assign(m.code);
+  error.detail.clear();
+  return error.detail;
 }
 
 const char* status_name(Status status) {

@@ -31,6 +31,10 @@ enum class ErrorKind {
 // Maps a kind (and, for kAlert, the TLS alert number) to the record's status and error.
 // detail is the human sentence; for kAlert the code becomes ALERT_<NAME>.
 void set_error(EndpointResult& result, ErrorKind kind, std::string detail, int alert = -1);
+// The same with the detail left for the caller to write (and kAlert's code plain "ALERT"):
+// returns the result's error detail, emptied. A result that already holds an error keeps its
+// strings' storage, so a result refilled for record after record allocates nothing here.
+std::string& set_error(EndpointResult& result, ErrorKind kind);
 
 // "HANDSHAKE_FAILURE" for 40, "UNKNOWN_<n>" for numbers the registry does not name.
 std::string alert_name(int alert);

@@ -87,7 +87,7 @@ class Worker : public JobHost {
                    const net::DnsAnswer& answer);
   void reverse_lookup(Waiting waiting);
   void position_written(Position position, bool from_lookup, bool cancelled);
-  void emit(EndpointResult&& result);
+  void emit(const EndpointResult& result);
   void flush_output();
   void reap();
   void handle_stop();
@@ -135,6 +135,8 @@ class Worker : public JobHost {
   // Finished positions whose records are in output_buffer_; the ledger hears of them once
   // the buffer is written.
   std::vector<std::pair<Position, uint32_t>> written_;
+  // The record of a name that failed DNS, refilled for each one (lookup_done).
+  EndpointResult dns_failure_;
   std::vector<EndpointJob*> finished_jobs_;
   std::vector<std::unique_ptr<net::TcpConnection>> retired_;
   size_t lookups_in_flight_ = 0;

@@ -1,7 +1,9 @@
 // Names resolved through the fleet's dnsmasq (--resolver): one address, two addresses
-// (one record each), a name that does not exist, and all of them one query at a time.
+// (one record each), a name that does not exist, all of them one query at a time, and
+// several names that do not exist one after another.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <string>
 
@@ -93,6 +95,43 @@ TEST(ScanDns, OneQueryAtATimeStillAnswersEveryName) {
       << run.describe();
   EXPECT_EQ(status_by_host["nx.test"], "dns_error");
   EXPECT_EQ(status_by_host["valid2.test"], "ok");
+}
+
+// A worker refills one record for every name that fails DNS (scanner/worker.cpp): each
+// record must still carry only its own name, port and detail, a short name after a long
+// one included (nothing left over from the record before).
+TEST(ScanDns, EveryFailedNameGetsARecordOfItsOwn) {
+  ScanRun run =
+      scan({"--dns-queries", "1", "--threads", "1",
+            "a-much-longer-name-that-is-not-there.test:7001", "nx.test:7002", "absent.test"});
+  EXPECT_EQ(run.exit_code(), 0) << run.describe();
+  ASSERT_EQ(run.records.size(), 3u) << run.describe();
+  const struct {
+    const char* target;
+    const char* host;
+    int port;
+  } expected[] = {{"a-much-longer-name-that-is-not-there.test:7001",
+                   "a-much-longer-name-that-is-not-there.test", 7001},
+                  {"nx.test:7002", "nx.test", 7002},
+                  {"absent.test", "absent.test", std::stoi(fleet().port())}};
+  for (const auto& e : expected) {
+    SCOPED_TRACE(e.target);
+    const Record* r = run.by_target(e.target);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->str_or_null("/host"), e.host);
+    EXPECT_EQ(r->str_or_null("/sni"), e.host);
+    EXPECT_EQ(r->integer("/port"), e.port);
+    EXPECT_EQ(r->str("/status"), "dns_error");
+    EXPECT_EQ(r->str("/error/code"), "NXDOMAIN");
+    EXPECT_EQ(r->str("/error/detail").rfind(std::string("DNS lookup of ") + e.host + ": ", 0), 0u)
+        << r->str("/error/detail");
+    EXPECT_EQ(
+        r->str("/error/detail").find(".test", std::strlen("DNS lookup of ") + std::strlen(e.host)),
+        std::string::npos)
+        << "no other name in the detail: " << r->str("/error/detail");
+    EXPECT_TRUE(r->is_null("/ip"));
+    EXPECT_FALSE(r->has("/timing_ms/connect"));
+  }
 }
 
 }  // namespace
