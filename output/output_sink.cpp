@@ -92,14 +92,38 @@ uint64_t OutputSink::lines_written() const {
   return lines_written_;
 }
 
+bool OutputSink::write_through(std::string_view lines) {
+  std::lock_guard lock(mutex_);
+  if (failed_ || closed_) return false;
+  if (!lines.empty() && lines.back() != '\n') {
+    // The missing final newline is added in the buffer, as write() does.
+    buffer_.append(lines);
+    buffer_.push_back('\n');
+    return flush_locked();
+  }
+  bool ok = buffer_.empty() || write_locked(buffer_, lines.size());
+  buffer_.clear();
+  return ok && write_locked(lines, 0);
+}
+
 bool OutputSink::flush_locked() {
+  write_locked(buffer_, 0);
+  buffer_.clear();
+  if (buffer_.capacity() > kMaxKeptCapacity) {
+    buffer_ = std::string();
+    buffer_.reserve(kFlushThreshold + 4096);
+  }
+  return !failed_;
+}
+
+bool OutputSink::write_locked(std::string_view data, std::size_t more) {
   std::size_t offset = 0;
-  while (offset < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + offset, buffer_.size() - offset);
+  while (offset < data.size()) {
+    const ssize_t n = ::write(fd_, data.data() + offset, data.size() - offset);
     if (n > 0) {
       // memchr skips a record's length at a time; a byte-by-byte count cost more than the
       // rest of writing a short record.
-      const char* at = buffer_.data() + offset;
+      const char* at = data.data() + offset;
       const char* end = at + n;
       while (
           (at = static_cast<const char*>(std::memchr(at, '\n', static_cast<size_t>(end - at))))) {
@@ -118,15 +142,10 @@ bool OutputSink::flush_locked() {
       continue;
     }
     // write() returning 0 for a non-empty buffer makes no progress; treat it as an I/O error.
-    fail_locked("write to", n < 0 ? errno : EIO, buffer_.size() - offset);
-    break;
+    fail_locked("write to", n < 0 ? errno : EIO, data.size() - offset + more);
+    return false;
   }
-  buffer_.clear();
-  if (buffer_.capacity() > kMaxKeptCapacity) {
-    buffer_ = std::string();
-    buffer_.reserve(kFlushThreshold + 4096);
-  }
-  return !failed_;
+  return true;
 }
 
 void OutputSink::fail_locked(const char* action, int error_number, std::size_t bytes_lost) {

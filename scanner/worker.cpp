@@ -410,7 +410,7 @@ void Worker::emit(const EndpointResult& result) {
 
 void Worker::flush_output() {
   if (!output_buffer_.empty()) {
-    if (!shared_.sink->write(output_buffer_) || !shared_.sink->flush()) {
+    if (!shared_.sink->write_through(output_buffer_)) {
       // Never lose records silently: a failing output stops the whole scan.
       shared_.output_failed = true;
       shared_.stopping = true;

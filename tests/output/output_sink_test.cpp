@@ -132,6 +132,38 @@ TEST_F(OutputSinkTest, AddsAMissingFinalNewline) {
   EXPECT_EQ(sink->lines_written(), 2u);
 }
 
+// write_through(): what is buffered first, then the caller's lines, at once.
+TEST_F(OutputSinkTest, WriteThroughWritesWhatIsBufferedFirst) {
+  std::string error;
+  auto sink = OutputSink::open(path_, error);
+  ASSERT_NE(sink, nullptr) << error;
+  ASSERT_TRUE(sink->write("{\"a\":1}\n"));
+  EXPECT_EQ(file_size(path_), 0);
+  ASSERT_TRUE(sink->write_through("{\"a\":2}\n{\"a\":3}\n"));
+  EXPECT_EQ(read_all(path_), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n") << "written, not buffered";
+  EXPECT_EQ(sink->lines_written(), 3u);
+  ASSERT_TRUE(sink->write_through("{\"a\":4}"));
+  ASSERT_TRUE(sink->write_through(""));
+  ASSERT_TRUE(sink->write_through("{\"a\":5}\n"));
+  EXPECT_EQ(read_all(path_), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n{\"a\":4}\n{\"a\":5}\n")
+      << "a missing final newline is added, an empty call writes nothing";
+  EXPECT_EQ(sink->lines_written(), 5u);
+  EXPECT_TRUE(sink->close());
+  EXPECT_FALSE(sink->write_through("{\"a\":6}\n")) << "closed";
+}
+
+TEST_F(OutputSinkTest, WriteThroughOnAFullDeviceCountsEveryByteLost) {
+  std::string error;
+  auto sink = OutputSink::open("/dev/full", error);
+  ASSERT_NE(sink, nullptr) << error;
+  ASSERT_TRUE(sink->write("{\"a\":1}\n"));            // 8 bytes, buffered
+  EXPECT_FALSE(sink->write_through("{\"b\":22}\n"));  // 9 more
+  EXPECT_TRUE(sink->failed());
+  EXPECT_NE(sink->error().find("17 bytes not written"), std::string::npos) << sink->error();
+  EXPECT_EQ(sink->lines_written(), 0u);
+  EXPECT_FALSE(sink->write_through("{\"c\":3}\n"));
+}
+
 TEST_F(OutputSinkTest, OpenFailureNamesThePathAndReason) {
   std::string error;
   const std::string missing = dir_ + "/no/such/dir/out.ndjson";
@@ -221,8 +253,9 @@ TEST_F(OutputSinkTest, StandardOutputIsNotClosed) {
   EXPECT_NE(::fcntl(STDOUT_FILENO, F_GETFD), -1);
 }
 
-// Threads write batches of lines of very different sizes (some larger than the buffer);
-// every line must come out whole, exactly once, and in each thread's own order.
+// Threads write batches of lines of very different sizes (some larger than the buffer),
+// with write() and with write_through(); every line must come out whole, exactly once, and
+// in each thread's own order.
 TEST_F(OutputSinkTest, ConcurrentWritersNeverInterleave) {
   constexpr int kThreads = 6;
   constexpr int kBatches = 400;
@@ -241,7 +274,8 @@ TEST_F(OutputSinkTest, ConcurrentWritersNeverInterleave) {
           batch += "{\"t\":" + std::to_string(t) + ",\"b\":" + std::to_string(b) +
                    ",\"k\":" + std::to_string(k) + ",\"pad\":\"" + std::string(pad, 'p') + "\"}\n";
         }
-        if (!sink->write(batch)) return;
+        // Half the threads hand their batches over as the workers do (write_through).
+        if (!(t % 2 == 0 ? sink->write(batch) : sink->write_through(batch))) return;
       }
     });
   }
