@@ -237,9 +237,7 @@ bool Plan::take_candidate(Stream& s, WorkItem& out) const {
     // A name is one candidate (fill_window), so its stream ends here: its strings and
     // ports move into the item rather than being copied.
     net::Target& name = s.target;
-    std::string host = name.host;
-    out =
-        LookupSpec{std::move(name.text), std::move(host), std::move(s.ports), std::move(name.host)};
+    out = LookupSpec{std::move(name.text), std::move(name.host), std::move(s.ports)};
     return true;
   }
   net::IpAddress ip = t.range.at(index / s.ports.size());
@@ -269,9 +267,8 @@ bool Plan::next_item(PlannedItem& out) {
     bool keep = take_candidate(s, out.item);
     if (s.next >= s.size) {
       window_.pop_front();
-    } else if (window_.size() > 1) {
-      window_.push_back(std::move(s));
-      window_.pop_front();
+    } else {
+      window_.rotate();
     }
     if (!keep) continue;
     if (input_.resume && input_.resume->finished(position)) continue;

@@ -24,7 +24,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <iosfwd>
@@ -40,6 +39,7 @@
 #include "net/target.h"
 #include "net/target_reader.h"
 #include "scanner/checkpoint.h"
+#include "scanner/ring.h"
 #include "scanner/shard.h"
 #include "scanner/work_item.h"
 
@@ -149,7 +149,7 @@ class Plan {
   std::unique_ptr<net::TargetReader> reader_;
   bool input_done_ = false;
 
-  std::deque<Stream> window_;
+  Ring<Stream> window_;
   uint64_t targets_read_ = 0;  // keys each target's permutation
   Position next_position_ = 0;
   // Counts of the targets read, kept by the reading side and published under mutex_ once
@@ -167,7 +167,7 @@ class Plan {
   std::thread reader_thread_;
   std::function<void()> ready_;
   size_t capacity_ = 0;  // 0: no read-ahead
-  std::deque<PlannedItem> queue_;
+  Ring<PlannedItem> queue_;
   Position queued_cursor_ = 0;  // every position below was queued or skipped
   bool reader_done_ = false;    // the reading thread met the end of the input
   bool starving_ = false;       // a next_batch found nothing: call ready_ on arrival

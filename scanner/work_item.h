@@ -17,14 +17,15 @@ struct EndpointSpec {
   net::IpAddress ip;
   uint16_t port = 0;
   std::optional<std::string> sni;
-  std::optional<double> dns_ms;     // how long the lookup that found ip took
+  std::optional<double> dns_ms;  // how long the lookup that found ip took
 };
 
+// A name to resolve, then scan at each of its addresses on every port. The name is also
+// the SNI its endpoints send (no copy of it is kept for that: one string less per name).
 struct LookupSpec {
   std::string target;
   std::string name;
   std::vector<uint16_t> ports;
-  std::optional<std::string> sni;
 };
 
 using WorkItem = std::variant<EndpointSpec, LookupSpec>;

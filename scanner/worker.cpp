@@ -323,7 +323,7 @@ void Worker::lookup_done(LookupSpec& spec, Position position, uint64_t start_ns,
         endpoint.host = spec.name;
         endpoint.ip = ip;
         endpoint.port = port;
-        endpoint.sni = spec.sni;
+        endpoint.sni = spec.name;
         endpoint.dns_ms = dns_ms;
         waiting_.push_back(Waiting{std::move(endpoint), position, true});
         ++endpoints;
@@ -341,14 +341,11 @@ void Worker::lookup_done(LookupSpec& spec, Position position, uint64_t start_ns,
     EndpointResult& result = dns_failure_;
     std::string& detail = set_error(result, dns_error_kind(answer.error));
     detail.append("DNS lookup of ").append(spec.name).append(": ");
-    detail.append(answer.detail.empty() ? "the name did not resolve" : answer.detail);
+    detail.append(answer.detail.empty() ? std::string_view("the name did not resolve")
+                                        : std::string_view(answer.detail));
     result.target.assign(spec.target);
     assign(result.host, spec.name);
-    if (spec.sni) {
-      assign(result.sni, *spec.sni);
-    } else {
-      result.sni.reset();
-    }
+    assign(result.sni, spec.name);
     result.timing.dns_ms = dns_ms;
     result.timing.total_ms = dns_ms;
     result.finished_unix_ms = now_unix_ms();
