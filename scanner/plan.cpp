@@ -278,14 +278,14 @@ bool Plan::next_item(PlannedItem& out) {
 }
 
 bool Plan::next_batch(std::vector<PlannedItem>& out, size_t max) {
-  std::vector<Position> positions;
+  std::vector<Position> positions;  // for the ledger only
   {
     std::unique_lock<std::mutex> lock(mutex_);
     if (exhausted_) return false;
     if (capacity_ != 0) {
       size_t before = out.size();
       while (out.size() - before < max && !queue_.empty()) {
-        positions.push_back(queue_.front().position);
+        if (input_.ledger) positions.push_back(queue_.front().position);
         out.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -313,7 +313,7 @@ bool Plan::next_batch(std::vector<PlannedItem>& out, size_t max) {
       ended = true;
       break;
     }
-    positions.push_back(item.position);
+    if (input_.ledger) positions.push_back(item.position);
     out.push_back(std::move(item));
   }
   std::lock_guard<std::mutex> lock(mutex_);

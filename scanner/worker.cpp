@@ -169,7 +169,7 @@ bool Worker::take_work() {
       if (!shared_.plan->next_batch(batch_, kPlanBatch)) plan_exhausted_ = true;
       if (batch_.empty()) break;
     }
-    PlannedItem item = std::move(batch_[batch_next_++]);
+    PlannedItem& item = batch_[batch_next_++];  // its parts are moved out below
     took = true;
     if (auto* endpoint = std::get_if<EndpointSpec>(&item.item)) {
       Waiting waiting{std::move(*endpoint), item.position, false};
@@ -260,7 +260,7 @@ void Worker::launch(Waiting waiting) {
   raw->start();
 }
 
-void Worker::lookup(LookupSpec spec, Position position) {
+void Worker::lookup(LookupSpec&& spec, Position position) {
   ++lookups_in_flight_;
   uint32_t slot;
   if (free_lookup_slots_.empty()) {

@@ -82,7 +82,7 @@ class Worker : public JobHost {
   bool take_rate_token();
   void arm_pump_timer(uint64_t wait_ms);
   void launch(Waiting waiting);
-  void lookup(LookupSpec spec, Position position);
+  void lookup(LookupSpec&& spec, Position position);
   void lookup_done(LookupSpec& spec, Position position, uint64_t start_ns,
                    const net::DnsAnswer& answer);
   void reverse_lookup(Waiting waiting);
