@@ -47,22 +47,24 @@ size_t read_name(const uint8_t* message, size_t length, size_t* pos, uint8_t* ou
 size_t write_name(std::string_view name, uint8_t* out) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty() || name.size() + 2 > kMaxName) return 0;
-  size_t written = 0;
-  size_t start = 0;
-  for (;;) {
-    size_t dot = name.find('.', start);
-    size_t end = dot == std::string_view::npos ? name.size() : dot;
-    size_t label = end - start;
-    if (label == 0 || label > 63) return 0;
-    out[written++] = static_cast<uint8_t>(label);
-    for (size_t i = start; i < end; ++i) {
-      auto c = static_cast<uint8_t>(name[i]);
-      if (c == '\\') return 0;
-      out[written++] = ascii_lower(c);
+  // One pass: each label's length byte is filled in when its dot (or the end) is reached.
+  size_t length_at = 0;
+  size_t written = 1;
+  for (char ch : name) {
+    auto c = static_cast<uint8_t>(ch);
+    if (c == '.') {
+      size_t label = written - length_at - 1;
+      if (label == 0 || label > 63) return 0;
+      out[length_at] = static_cast<uint8_t>(label);
+      length_at = written++;
+      continue;
     }
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
+    if (c == '\\') return 0;
+    out[written++] = ascii_lower(c);
   }
+  size_t label = written - length_at - 1;
+  if (label == 0 || label > 63) return 0;
+  out[length_at] = static_cast<uint8_t>(label);
   out[written++] = 0;
   return written;
 }
@@ -101,8 +103,12 @@ ReplyKind read_reply_into(const uint8_t* reply, size_t length, const uint8_t* wi
   // The question, as the server echoes it: the same bytes but for the letters' case.
   size_t question_end = kHeaderSize + wire_length + 4;
   if (question_end > length) return ReplyKind::kNotOurs;
-  for (size_t i = 0; i < wire_length; ++i) {
-    if (ascii_lower(reply[kHeaderSize + i]) != wire_name[i]) return ReplyKind::kNotOurs;
+  // Servers echo the question as asked (lower case) almost always: one memcmp, then the
+  // byte-by-byte case-folding compare only when that differs.
+  if (std::memcmp(reply + kHeaderSize, wire_name, wire_length) != 0) {
+    for (size_t i = 0; i < wire_length; ++i) {
+      if (ascii_lower(reply[kHeaderSize + i]) != wire_name[i]) return ReplyKind::kNotOurs;
+    }
   }
   const uint8_t* tail = reply + kHeaderSize + wire_length;
   if (read16(tail) != qtype || read16(tail + 2) != kClassIn) return ReplyKind::kNotOurs;
