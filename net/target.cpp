@@ -34,6 +34,14 @@ std::string quoted(std::string_view text) { return "'" + shown(text) + "'"; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+// A loop rather than std::all_of(..., is_digit), which GCC 12 at -O2 leaves out of line,
+// calling is_digit through a pointer for every byte.
+bool all_digits(std::string_view text) {
+  for (char c : text) {
+    if (!is_digit(c)) return false;
+  }
+  return true;
+}
 
 // A host name's byte as it is kept (letters lower-cased), or 0 for a byte no label may hold.
 constexpr std::array<char, 256> make_host_byte_table() {
@@ -74,7 +82,7 @@ std::string check_characters(std::string_view text) {
 // digit string cannot overflow.
 std::variant<uint16_t, std::string> parse_port(std::string_view text) {
   if (text.empty()) return std::string("empty port");
-  if (!std::all_of(text.begin(), text.end(), is_digit)) return "invalid port " + quoted(text);
+  if (!all_digits(text)) return "invalid port " + quoted(text);
   if (text.size() > 5) return "port " + shown(text) + " out of range";
   unsigned value = 0;
   for (char c : text) value = value * 10 + static_cast<unsigned>(c - '0');
@@ -91,7 +99,7 @@ bool looks_like_ipv4(std::string_view text) {
   size_t dot = text.rfind('.');
   std::string_view label = dot == std::string_view::npos ? text : text.substr(dot + 1);
   if (label.empty()) return false;
-  if (std::all_of(label.begin(), label.end(), is_digit)) return true;
+  if (all_digits(label)) return true;
   if (label.size() > 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X')) {
     return std::all_of(label.begin() + 2, label.end(), is_hex);
   }
@@ -261,10 +269,91 @@ std::variant<Target, std::string> parse_range(std::string_view text, bool cidr) 
   return target;
 }
 
-}  // namespace
+// A host name with an optional port: the form nearly every line of a large targets file
+// has, read in one pass instead of the general parser's several.
+struct PlainName {
+  char host[kMaxHostnameLength + 1];  // lower-cased; host[0, size) is the name kept
+  size_t size = 0;
+  std::optional<uint16_t> port;
+};
 
-std::variant<Target, std::string> parse_target(std::string_view item) {
-  std::string_view text = trim(item);
+bool plain_label_ok(std::string_view text, size_t start, size_t end) {
+  return end > start && end - start <= kMaxLabelLength && text[start] != '-' &&
+         text[end - 1] != '-';
+}
+
+// Reads "name" or "name:port" into out in one pass that validates and lower-cases.
+// Returns false for any other text, invalid names included: parse_any then decides them
+// and words the error. Text accepted here holds only name bytes, dots and one ':' before
+// digits, and does not start with a digit, so parse_any would see no URL, '@', CIDR or
+// range (an address needs a leading digit or a ':') and pass it through parse_endpoint and
+// parse_host to looks_like_ipv4 and normalize_hostname, whose checks are made here; it
+// would return the same name and port.
+bool read_plain_name(std::string_view text, PlainName& out) {
+  // Addresses, CIDRs and ranges start with a digit, and so may a name; such text is left
+  // to parse_any at once rather than scanned twice.
+  if (text.empty() || is_digit(text[0])) return false;
+  // A name is at most 253 characters, 254 with its trailing dot; a longer run of name
+  // bytes stops here and is left to parse_any.
+  const size_t limit = std::min(text.size(), kMaxHostnameLength + 1);
+  size_t label_start = 0;
+  size_t i = 0;
+  while (true) {
+    // The label's bytes, lower-cased as they are checked.
+    for (char kept; i < limit && (kept = kHostByte[static_cast<unsigned char>(text[i])]) != 0;
+         ++i) {
+      out.host[i] = kept;
+    }
+    if (i == limit || text[i] != '.') break;
+    if (!plain_label_ok(text, label_start, i)) return false;
+    out.host[i++] = '.';
+    label_start = i;
+  }
+  const size_t host_end = i;
+  if (host_end < text.size() && text[host_end] != ':') return false;
+  // The last label, or, after a trailing dot, the one before it.
+  size_t last_start = label_start;
+  size_t last_end = host_end;
+  if (label_start == host_end) {
+    if (host_end == 0) return false;  // nothing before the end or the ':'
+    out.size = host_end - 1;          // the trailing dot is not kept
+    last_end = host_end - 1;
+    last_start = std::string_view(text.data(), last_end).rfind('.') + 1;  // npos + 1 == 0
+  } else {
+    if (!plain_label_ok(text, label_start, host_end)) return false;
+    out.size = host_end;
+  }
+  if (out.size > kMaxHostnameLength) return false;
+  // A numeric last label makes an error ("invalid IPv4 address"), and so may "0x..." (see
+  // looks_like_ipv4).
+  std::string_view last = text.substr(last_start, last_end - last_start);
+  if (all_digits(last)) return false;
+  if (last.size() > 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) return false;
+  if (host_end == text.size()) return true;
+  // ":port": one to five digits and nothing after them, 1..65535 as parse_port reads it.
+  std::string_view port = text.substr(host_end + 1);
+  if (port.empty() || port.size() > 5 || !all_digits(port)) return false;
+  unsigned value = 0;
+  for (char c : port) value = value * 10 + static_cast<unsigned>(c - '0');
+  if (value == 0 || value > 65535) return false;
+  out.port = static_cast<uint16_t>(value);
+  return true;
+}
+
+// Built in place: a Target moved into the variant would cost its two strings' moves. The
+// strings are constructed and moved in: assign() into an empty string costs twice as much.
+std::variant<Target, std::string> plain_name_target(std::string_view text, const PlainName& name) {
+  std::variant<Target, std::string> result(std::in_place_index<0>);
+  Target& target = *std::get_if<0>(&result);
+  target.text = std::string(text);
+  target.kind = TargetKind::kName;
+  target.host = std::string(name.host, name.size);
+  target.port = name.port;
+  return result;
+}
+
+// Every form; text is trimmed.
+std::variant<Target, std::string> parse_any(std::string_view text) {
   if (text.empty()) return std::string("empty target");
   if (std::string bad = check_characters(text); !bad.empty()) return bad;
 
@@ -284,6 +373,15 @@ std::variant<Target, std::string> parse_target(std::string_view item) {
   auto endpoint = parse_endpoint(text);
   if (endpoint.index() == 1) return std::get<1>(std::move(endpoint));
   return from_endpoint(text, std::get<0>(std::move(endpoint)));
+}
+
+}  // namespace
+
+std::variant<Target, std::string> parse_target(std::string_view item) {
+  std::string_view text = trim(item);
+  PlainName name;
+  if (read_plain_name(text, name)) return plain_name_target(text, name);
+  return parse_any(text);
 }
 
 }  // namespace tlsfleet::net

@@ -8,6 +8,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "net/target.h"
 
@@ -35,13 +36,17 @@ class TargetReader {
 
  private:
   enum class LineStatus { kLine, kTooLong, kEnd };
-  // Reads one line into line_ without its LF or CRLF ending.
+  // Reads one line, without its LF or CRLF ending, into view_: valid until the stream is
+  // next read, since it may point into the stream's own buffer.
   LineStatus read_line();
+  // Appends to line_ what of bytes still fits in kMaxLineLength + 1.
+  void keep(const char* bytes, size_t size);
   void report(const std::string& reason);
 
   std::istream& in_;
   ErrorHandler on_error_;
-  std::string line_;  // reused, never longer than kMaxLineLength + 1
+  std::string line_;  // a line split across buffer refills; never longer than kMaxLineLength + 1
+  std::string_view view_;  // the line read_line() found, in line_ or in the stream's buffer
   size_t line_no_ = 0;
   size_t bad_lines_ = 0;
 };

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <new>
 #include <sstream>
+#include <stdexcept>
 #include <streambuf>
 #include <string>
 #include <utility>
@@ -245,6 +246,171 @@ TEST(TargetReaderTest, NextAfterEndStaysAtEnd) {
   EXPECT_FALSE(reader.next());
   EXPECT_FALSE(reader.next());
   EXPECT_EQ(reader.line_number(), 1u);
+}
+
+// Hands out text in pieces of a fixed size, so lines straddle buffer refills; or, with
+// piece 0, through underflow()/uflow() alone, with no buffer at all. position() is how many
+// bytes the reader has taken. With throw_at_end, the refill after the text throws instead
+// of reporting end of stream, the way std::filebuf does on a read error.
+class PiecewiseBuf : public std::streambuf {
+ public:
+  PiecewiseBuf(std::string text, size_t piece, bool throw_at_end = false)
+      : text_(std::move(text)), piece_(piece), throw_at_end_(throw_at_end) {}
+  size_t position() const { return offset_ + (gptr() != nullptr ? gptr() - eback() : 0); }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() != nullptr && gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (gptr() != nullptr) offset_ += gptr() - eback();
+    setg(nullptr, nullptr, nullptr);
+    if (offset_ >= text_.size()) return at_end();
+    if (piece_ == 0) return traits_type::to_int_type(text_[offset_]);
+    size_t n = std::min(piece_, text_.size() - offset_);
+    setg(text_.data() + offset_, text_.data() + offset_, text_.data() + offset_ + n);
+    return traits_type::to_int_type(*gptr());
+  }
+  int_type uflow() override {
+    if (piece_ != 0) return std::streambuf::uflow();
+    if (offset_ >= text_.size()) return at_end();
+    return traits_type::to_int_type(text_[offset_++]);
+  }
+
+ private:
+  int_type at_end() {
+    if (throw_at_end_) throw std::runtime_error("read error");
+    return traits_type::eof();
+  }
+  std::string text_;
+  size_t piece_;
+  bool throw_at_end_;
+  size_t offset_ = 0;
+};
+
+// Everything a read of text yields, as one string to compare.
+std::string read_through(std::streambuf* buf) {
+  std::istream in(buf);
+  std::string out;
+  TargetReader reader(in, [&](size_t line, const std::string& reason) {
+    out += "error " + std::to_string(line) + ": " + reason + "\n";
+  });
+  while (auto target = reader.next()) {
+    out +=
+        std::to_string(reader.line_number()) + ": " + target->text + " -> " + target->host + "\n";
+  }
+  out += "bad " + std::to_string(reader.bad_lines()) + "\n";
+  return out;
+}
+
+// Every edge of line reading in one file: lines at the limit (LF, CRLF), one over (LF,
+// CRLF, and at the limit with a second CR), a far longer one, blank lines, comments, a
+// NUL, invalid UTF-8, a BOM where only line 1 may carry one, and no final newline.
+std::string hostile_file() {
+  const size_t limit = TargetReader::kMaxLineLength;
+  auto padded = [](size_t length) {
+    const std::string name = "k.example";
+    return name + std::string(length - name.size(), ' ');
+  };
+  std::string text =
+      "\xEF\xBB\xBF"
+      "first.example\r\n";                     // 1
+  text += padded(limit) + "\n";                // 2
+  text += padded(limit) + "\r\n";              // 3
+  text += padded(limit + 1) + "\n";            // 4
+  text += padded(limit + 1) + "\r\n";          // 5
+  text += padded(limit) + "\r\r\n";            // 6
+  text += std::string(3 * limit, 'x') + "\n";  // 7
+  text += "\n# comment\r\n";                   // 8, 9
+  text += "  a.example # a note\n";            // 10
+  text += std::string("nul\0.example\n", 13);  // 11
+  text += "b\xc3\xbc.example\n";               // 12
+  text +=
+      "\xEF\xBB\xBF"
+      "bom.example\n";       // 13
+  text += "c.example \r\n";  // 14
+  text += "last.example";    // 15
+  return text;
+}
+
+TEST(TargetReaderTest, HostileFileReadsTheSameInAnyPieces) {
+  std::istringstream whole(hostile_file());
+  const std::string expected = read_through(whole.rdbuf());
+  const std::string limit = std::to_string(TargetReader::kMaxLineLength);
+  EXPECT_EQ(expected,
+            "1: first.example -> first.example\n"
+            "2: k.example -> k.example\n"
+            "3: k.example -> k.example\n"
+            "error 4: line too long (more than " +
+                limit +
+                " bytes)\n"
+                "error 5: line too long (more than " +
+                limit +
+                " bytes)\n"
+                "error 6: line too long (more than " +
+                limit +
+                " bytes)\n"
+                "error 7: line too long (more than " +
+                limit +
+                " bytes)\n"
+                "10: a.example -> a.example\n"
+                "error 11: invalid byte 0x00 at position 4\n"
+                "error 12: invalid byte 0xc3 at position 2 (international names must be given in "
+                "their xn-- form)\n"
+                "error 13: invalid byte 0xef at position 1 (international names must be given in "
+                "their xn-- form)\n"
+                "14: c.example -> c.example\n"
+                "15: last.example -> last.example\n"
+                "bad 7\n");
+  for (size_t piece : {0, 1, 2, 3, 7, 64, 4095, 4096, 4097, 8192}) {
+    PiecewiseBuf buf(hostile_file(), piece);
+    EXPECT_EQ(read_through(&buf), expected) << "pieces of " << piece;
+  }
+}
+
+// Nothing is read ahead: after a target, the stream stands at the start of the next line,
+// so whatever else reads it (or polls it for more input) sees exactly what is left.
+TEST(TargetReaderTest, StopsRightAfterTheLineItReturns) {
+  const std::string text = "a.example\r\n\n# c\nb.example\nc.example";
+  for (size_t piece : {0, 1, 4, 64}) {
+    PiecewiseBuf buf(text, piece);
+    std::istream in(&buf);
+    TargetReader reader(in, nullptr);
+    ASSERT_TRUE(reader.next());
+    EXPECT_EQ(buf.position(), 11u) << "pieces of " << piece;
+    ASSERT_TRUE(reader.next());
+    EXPECT_EQ(buf.position(), 26u) << "pieces of " << piece;
+    EXPECT_EQ(reader.line_number(), 4u);
+    ASSERT_TRUE(reader.next());
+    EXPECT_EQ(buf.position(), text.size());
+    EXPECT_FALSE(reader.next());
+  }
+}
+
+// The end of input sets eofbit alone, as reading byte by byte always did; an
+// istream::getline loop would add failbit.
+TEST(TargetReaderTest, EndOfInputLeavesOnlyEofbit) {
+  for (const std::string& text :
+       std::vector<std::string>{"", "a.example\n", "a.example", std::string(5000, 'x')}) {
+    std::istringstream in(text);
+    TargetReader reader(in, nullptr);
+    while (reader.next()) {
+    }
+    EXPECT_TRUE(in.eof()) << text.size();
+    EXPECT_FALSE(in.fail()) << text.size();
+  }
+}
+
+// A stream buffer that throws (std::filebuf reading a directory throws "Is a directory")
+// throws out of next(): the read error is not mistaken for the end of the input.
+TEST(TargetReaderTest, ReadErrorsPropagate) {
+  for (size_t piece : {0, 1, 64}) {
+    PiecewiseBuf buf("a.example\nb.exa", piece, /*throw_at_end=*/true);
+    std::istream in(&buf);
+    TargetReader reader(in, nullptr);
+    auto first = reader.next();
+    ASSERT_TRUE(first) << "pieces of " << piece;
+    EXPECT_EQ(first->host, "a.example");
+    EXPECT_THROW(reader.next(), std::runtime_error) << "pieces of " << piece;
+  }
 }
 
 }  // namespace

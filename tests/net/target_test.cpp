@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 namespace tlsfleet::net {
@@ -275,6 +276,84 @@ TEST(TargetTest, BadUrls) {
   EXPECT_EQ(bad("https://example.com:99999/"), "port 99999 out of range");
   EXPECT_EQ(bad("https://a..b/"), "invalid hostname 'a..b': empty label");
   EXPECT_EQ(bad("https://[::1/"), "missing ']' in '[::1'");
+}
+
+// parse_target reads "name" and "name:port" on a path of its own; these are the edges where
+// that path must hand over to the general parser or agree with it.
+TEST(TargetTest, PlainNameEdges) {
+  Target t = ok("Example.COM.:8443");
+  EXPECT_EQ(t.kind, TargetKind::kName);
+  EXPECT_EQ(t.host, "example.com");
+  EXPECT_EQ(t.text, "Example.COM.:8443");
+  ASSERT_TRUE(t.port);
+  EXPECT_EQ(*t.port, 8443);
+  EXPECT_EQ(*ok("a.example:08443").port, 8443);  // parse_port reads leading zeros
+  EXPECT_EQ(ok("_x.Example").host, "_x.example");
+  EXPECT_EQ(ok("A.B.C.D").host, "a.b.c.d");
+  EXPECT_EQ(ok("1a-b.example").host, "1a-b.example");
+  EXPECT_EQ(ok("0x1f.example").host, "0x1f.example");
+  EXPECT_EQ(ok("a.0xg").host, "a.0xg");  // not hex after "0x": a name
+  EXPECT_EQ(ok("a.b1").host, "a.b1");
+  EXPECT_EQ(bad("a.1"), "invalid IPv4 address 'a.1'");
+  EXPECT_EQ(bad("a.0X1F"), "invalid IPv4 address 'a.0X1F'");
+  EXPECT_EQ(bad("a.1.:443"), "invalid IPv4 address 'a.1.'");
+  EXPECT_EQ(bad("10.0.0.1-b.example"), "invalid range end 'b.example'");
+  EXPECT_EQ(bad("a.example.."), "invalid hostname 'a.example..': empty label");
+  EXPECT_EQ(bad("a-.b:1"), "invalid hostname 'a-.b': label starts or ends with '-'");
+  EXPECT_EQ(bad("a.example:"), "empty port");
+  EXPECT_EQ(bad("a.example:0"), "port 0 out of range");
+  EXPECT_EQ(bad("a.example:123456"), "port 123456 out of range");
+  EXPECT_EQ(bad("a.example:000443"), "port 000443 out of range");  // six digits, however small
+  EXPECT_EQ(bad("a:b:c"), "invalid IPv6 address 'a:b:c'");
+  EXPECT_EQ(bad("a.exa\x80mple"),
+            "invalid byte 0x80 at position 6 (international names must be given in their xn-- "
+            "form)");
+
+  std::string label63(63, 'a');
+  // 253 characters, then 254 with a trailing dot (kept in text, not in host), and a port.
+  std::string longest = label63 + "." + label63 + "." + label63 + "." + std::string(61, 'B');
+  Target at_limit = ok(longest + ".:443");
+  EXPECT_EQ(at_limit.host, label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b'));
+  EXPECT_EQ(*at_limit.port, 443);
+  EXPECT_NE(bad(longest + "b:443").find("longer than 253"), std::string::npos);
+  EXPECT_NE(bad(longest + "b.").find("longer than 253"), std::string::npos);
+  EXPECT_NE(bad(label63 + "a:443").find("label longer than 63"), std::string::npos);
+}
+
+// A URL's host goes through the general parser only, so for text of name bytes, dots, one
+// colon and digits, "https://" + text must come out as text does: same name and port, or
+// the same refusal. Seeded, so a failure repeats.
+TEST(TargetTest, PlainNamesAgreeWithTheGeneralParser) {
+  constexpr char kBytes[] = "aZ09-_..";
+  uint64_t state = 0x9e3779b97f4a7c15u;
+  auto next = [&state](uint64_t bound) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return (state >> 33) % bound;
+  };
+  int names = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const uint64_t length = next(8) == 0 ? 50 + next(220) : 1 + next(12);
+    for (uint64_t i = 0; i < length; ++i) text += kBytes[next(sizeof kBytes - 1)];
+    if (next(3) == 0) text += ":" + std::string(next(3), '0') + std::to_string(next(70000));
+    // A leading digit and a dash may make a range, which URLs do not have.
+    if (text[0] >= '0' && text[0] <= '9' && text.find('-') != std::string::npos) continue;
+    auto direct = parse_target(text);
+    auto via_url = parse_target("https://" + text);
+    ASSERT_EQ(direct.index(), via_url.index()) << text;
+    if (auto* error = std::get_if<std::string>(&direct)) {
+      EXPECT_EQ(*error, std::get<std::string>(via_url)) << text;
+      continue;
+    }
+    ++names;
+    const Target& a = std::get<Target>(direct);
+    const Target& b = std::get<Target>(via_url);
+    EXPECT_EQ(a.kind, TargetKind::kName) << text;
+    EXPECT_EQ(a.host, b.host) << text;
+    EXPECT_EQ(a.port, b.port) << text;
+    EXPECT_EQ(a.text, text);
+  }
+  EXPECT_GT(names, 2000);  // the generator makes enough valid names to mean something
 }
 
 }  // namespace
