@@ -42,7 +42,13 @@ std::unique_ptr<Plan> Plan::create(PlanInput input, std::string* error) {
       file = std::make_unique<InputStream>(STDIN_FILENO, false, &plan->stop_);
     } else {
       struct stat st {};
-      if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+      const bool known = stat(path.c_str(), &st) == 0;
+      if (known && S_ISDIR(st.st_mode)) {
+        // std::ifstream opens a directory and then throws on the first read.
+        *error = "cannot read input file '" + path + "': it is a directory";
+        return nullptr;
+      }
+      if (known && !S_ISREG(st.st_mode)) {
         // A pipe or FIFO (say -i <(generator)): read it the way stdin is read.
         int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {

@@ -144,6 +144,17 @@ TEST(Plan, MissingInputFileIsAnError) {
   EXPECT_NE(error.find("/nonexistent/targets.txt"), std::string::npos);
 }
 
+// -i DIR: std::ifstream opens a directory and throws at the first read, which ended the
+// program (an uncaught std::ios_base::failure) before Plan::create turned it away.
+TEST(Plan, DirectoryAsInputFileIsAnError) {
+  PlanInput in;
+  in.files = {"/tmp"};
+  std::string error;
+  EXPECT_FALSE(Plan::create(in, &error));
+  EXPECT_NE(error.find("'/tmp'"), std::string::npos) << error;
+  EXPECT_NE(error.find("directory"), std::string::npos) << error;
+}
+
 std::vector<PlannedItem> drain_planned(Plan& plan, size_t batch = 7) {
   std::vector<PlannedItem> all;
   while (plan.next_batch(all, batch)) {
