@@ -19,6 +19,23 @@ scanner::EndpointResult with_findings(scanner::EndpointResult r) {
   return r;
 }
 
+// A name that does not exist, as a sweep of unregistered names records it: no address, no
+// connection, only the DNS stage timed. Such records are most of a large sweep's lines.
+scanner::EndpointResult nxdomain_result() {
+  scanner::EndpointResult r;
+  r.finished_unix_ms = kNow * 1000 + 524;
+  r.target = "x001024.bench.test";
+  r.host = r.target;
+  r.port = 9;
+  r.sni = r.target;
+  r.status = scanner::Status::kDnsError;
+  r.error = scanner::EndpointError{scanner::ErrorStage::kDns, "NXDOMAIN",
+                                   "DNS lookup of x001024.bench.test: Domain name not found"};
+  r.timing.dns_ms = 3.688;
+  r.timing.total_ms = 3.688;
+  return r;
+}
+
 void BM_AppendNativeRecord(benchmark::State& state, scanner::EndpointResult (*make)()) {
   const scanner::EndpointResult result = with_findings(make());
   // The worker appends into one buffer it flushes every 64 KiB; do the same so the
@@ -40,6 +57,7 @@ BENCHMARK_CAPTURE(BM_AppendNativeRecord, basic_healthy, &healthy_result);
 BENCHMARK_CAPTURE(BM_AppendNativeRecord, basic_broken, &broken_result);
 BENCHMARK_CAPTURE(BM_AppendNativeRecord, full_depth, &full_result);
 BENCHMARK_CAPTURE(BM_AppendNativeRecord, connect_refused, &refused_result);
+BENCHMARK_CAPTURE(BM_AppendNativeRecord, dns_nxdomain, &nxdomain_result);
 
 }  // namespace
 }  // namespace tlsfleet::bench

@@ -132,7 +132,8 @@ std::string message(const scanner::EndpointResult& r) {
   } else {
     text += r.host.value_or(r.target);
   }
-  text += ":" + std::to_string(r.port) + " " + status_text(r.status);
+  text += ":" + std::to_string(r.port) + " ";
+  text += status_text(r.status);
   if (r.tls) text += " " + r.tls->version;
   if (r.error) text += " " + r.error->code;
   for (std::size_t i = 0; i < r.findings.size(); ++i) {

@@ -42,18 +42,30 @@ inline bool plain_word(uint64_t word) {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Names and values up to this long that need no escaping go out in one append.
-constexpr std::size_t kShortPlain = 64;
+// Names and values up to this long that need no escaping are copied into the writer's
+// buffer; longer or escaped ones are appended to the string the long way. Findings'
+// sentences and certificate names fit; past this length the bytes cost more than either
+// way's overhead.
+constexpr std::size_t kShortPlain = 512;
 
 #if defined(__SSE2__)
-// True when none of the 16 bytes at p needs attention (SSE2, which every x86-64 has).
-// Signed bytes: 0x80-0xff are negative, so "below 0x20" catches them with the controls.
+// 0xff in each byte of the 16 in v that is copied as it is, 0 in the others (SSE2, which
+// every x86-64 has). One signed comparison takes out three kinds at once: byte + 1, as a
+// signed byte, is above 0x20 for printable ASCII (0x20-0x7e give 0x21-0x7f) and not for
+// the controls (0x01-0x20), DEL (0x80 is -128) or anything non-ASCII (0x81-0xff and 0x00
+// are negative or zero). Written as "greater than", which SSE2 has, rather than as a "less
+// than" the compiler would negate with two more instructions.
+inline __m128i plain_mask_16(__m128i v) {
+  const __m128i printable = _mm_cmpgt_epi8(_mm_add_epi8(v, _mm_set1_epi8(1)), _mm_set1_epi8(0x20));
+  const __m128i escaped =
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+  return _mm_andnot_si128(escaped, printable);
+}
+
+// True when all of the 16 bytes at p are copied as they are.
 inline bool plain_16(const unsigned char* p) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i special = _mm_or_si128(
-      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-  return _mm_movemask_epi8(special) == 0;
+  return _mm_movemask_epi8(plain_mask_16(v)) == 0xffff;
 }
 #endif
 
@@ -73,11 +85,85 @@ inline const unsigned char* plain_run_end(const unsigned char* p, const unsigned
   return p;
 }
 
-// True when every byte of `value` is copied as it is.
-inline bool all_plain(std::string_view value) {
-  const auto* p = reinterpret_cast<const unsigned char*>(value.data());
-  const auto* const end = p + value.size();
-  return plain_run_end(p, end) == end;
+// Copies the `size` bytes at src to dst and tells whether every one of them is
+// copied as it is (plain), in one pass over them: the short names and values of a record
+// are mostly plain, so the writer copies first and looks later, and a false result only
+// means the copy is not kept. Every load and store stays within the two ranges: lengths
+// that are not a multiple of the chunk use a last chunk overlapping the one before, the
+// way memcpy does it, and each chunk is one constant-size move, not a call to memcpy.
+[[gnu::always_inline]] inline bool copy_if_plain(const char* src, std::size_t size, char* dst) {
+#if defined(__SSE2__)
+  __m128i v;
+  if (size >= 16) {
+    __m128i plain = _mm_set1_epi8(-1);
+    for (std::size_t i = 0; i + 16 < size; i += 16) {
+      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      plain = _mm_and_si128(plain, plain_mask_16(v));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), v);
+    }
+    v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + size - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + size - 16), v);
+    return _mm_movemask_epi8(_mm_and_si128(plain, plain_mask_16(v))) == 0xffff;
+  }
+  if (size >= 8) {
+    // The first and the last 8 bytes, checked together as one vector.
+    const __m128i head = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
+    const __m128i tail = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + size - 8));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), head);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + size - 8), tail);
+    v = _mm_unpacklo_epi64(head, tail);
+  } else if (size >= 4) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + size - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + size - 4, &tail, 4);
+    // Repeated to fill the vector: every byte checked is one of the text's.
+    v = _mm_set1_epi64x(static_cast<long long>(uint64_t{head} | uint64_t{tail} << 32));
+  } else {
+    if (size == 0) return true;
+    // 1 to 3 bytes: the first, the middle and the last are all of them.
+    const auto first = static_cast<unsigned char>(src[0]);
+    const auto middle = static_cast<unsigned char>(src[size / 2]);
+    const auto last = static_cast<unsigned char>(src[size - 1]);
+    dst[0] = static_cast<char>(first);
+    dst[size / 2] = static_cast<char>(middle);
+    dst[size - 1] = static_cast<char>(last);
+    return kPlain[first] && kPlain[middle] && kPlain[last];
+  }
+  return _mm_movemask_epi8(plain_mask_16(v)) == 0xffff;
+#else
+  if (size >= 8) {
+    uint64_t word;
+    bool plain = true;
+    for (std::size_t i = 0; i + 8 < size; i += 8) {
+      std::memcpy(&word, src + i, 8);
+      plain &= plain_word(word);
+      std::memcpy(dst + i, &word, 8);
+    }
+    std::memcpy(&word, src + size - 8, 8);
+    std::memcpy(dst + size - 8, &word, 8);
+    return plain && plain_word(word);
+  }
+  if (size >= 4) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + size - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + size - 4, &tail, 4);
+    return plain_word(uint64_t{head} | uint64_t{tail} << 32);
+  }
+  if (size == 0) return true;
+  const auto first = static_cast<unsigned char>(src[0]);
+  const auto middle = static_cast<unsigned char>(src[size / 2]);
+  const auto last = static_cast<unsigned char>(src[size - 1]);
+  dst[0] = static_cast<char>(first);
+  dst[size / 2] = static_cast<char>(middle);
+  dst[size - 1] = static_cast<char>(last);
+  return kPlain[first] && kPlain[middle] && kPlain[last];
+#endif
 }
 
 // Magnitude from which number() switches from fixed to exponent notation.
@@ -86,10 +172,14 @@ constexpr double kFixedLimit = 1e15;
 // 2^42, where a double's spacing is at most 2^-11.
 constexpr double kExactScaleLimit = 0x1p32;
 
+// Room number() reserves: the comma and the longest text any of its branches writes,
+// "-1.7976931348623157e+308" (24 bytes) in exponent form, 21 in fixed form below 1e15.
+constexpr std::size_t kNumberRoom = 32;
+
 // Writes n / 1000 as a decimal with the fraction's trailing zeros dropped ("-1.25", "7",
-// "0.012"; 0 and -0 as "0") into buf; returns the length.
-std::size_t write_thousandths(int64_t n, char* buf) {
-  char* p = buf;
+// "0.012"; 0 and -0 as "0") at p; returns the end. All three fraction digits are stored and
+// only the kept ones counted, which saves a copy of variable length.
+char* write_thousandths(int64_t n, char* p) {
   uint64_t magnitude = static_cast<uint64_t>(n);
   if (n < 0) {
     *p++ = '-';
@@ -98,15 +188,13 @@ std::size_t write_thousandths(int64_t n, char* buf) {
   p = std::to_chars(p, p + 24, magnitude / 1000).ptr;
   const auto fraction = static_cast<unsigned>(magnitude % 1000);
   if (fraction != 0) {
-    const char digits[3] = {static_cast<char>('0' + fraction / 100),
-                            static_cast<char>('0' + fraction / 10 % 10),
-                            static_cast<char>('0' + fraction % 10)};
-    const int kept = digits[2] != '0' ? 3 : digits[1] != '0' ? 2 : 1;
-    *p++ = '.';
-    std::memcpy(p, digits, static_cast<std::size_t>(kept));
-    p += kept;
+    p[0] = '.';
+    p[1] = static_cast<char>('0' + fraction / 100);
+    p[2] = static_cast<char>('0' + fraction / 10 % 10);
+    p[3] = static_cast<char>('0' + fraction % 10);
+    p += fraction % 10 != 0 ? 4 : fraction % 100 != 0 ? 3 : 2;
   }
-  return static_cast<std::size_t>(p - buf);
+  return p;
 }
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
@@ -213,34 +301,19 @@ void append_json_string(std::string_view value, std::string& out) {
   out.push_back('"');
 }
 
-void JsonWriter::begin_object() {
-  separated("{");
-  need_comma_ = false;
-}
+void JsonWriter::make_room() { flush(); }
 
-void JsonWriter::end_object() {
-  put('}');
-  need_comma_ = true;
-}
-
-void JsonWriter::begin_array() {
-  separated("[");
-  need_comma_ = false;
-}
-
-void JsonWriter::end_array() {
-  put(']');
-  need_comma_ = true;
-}
-
-bool JsonWriter::short_plain(std::string_view text, char last) {
-  if (text.size() > kShortPlain || !all_plain(text)) return false;
-  // The comma owed, the quotes and the colon after a name written together.
-  char* p = reserve(kShortPlain + 4);
+[[gnu::always_inline]] inline bool JsonWriter::short_plain(std::string_view text, char last) {
+  // Declined, to be flushed and written by quoted(), when the buffer lacks room: the path
+  // taken for nearly every piece then makes no call, and needs no registers kept across one.
+  if (text.size() > kShortPlain || room() < text.size() + 4) return false;
+  // The comma owed, the quotes and the colon after a name written together; nothing is
+  // committed unless the text was plain.
+  char* p = pos_;
   *p = ',';
   p += need_comma_ ? 1 : 0;
   *p++ = '"';
-  std::memcpy(p, text.data(), text.size());
+  if (!copy_if_plain(text.data(), text.size(), p)) return false;
   p += text.size();
   *p++ = '"';
   *p = last;
@@ -249,31 +322,32 @@ bool JsonWriter::short_plain(std::string_view text, char last) {
   return true;
 }
 
-void JsonWriter::key(std::string_view name) {
-  if (!short_plain(name, ':')) {
+void JsonWriter::quoted(std::string_view text, char last) {
+  flush();
+  if (!short_plain(text, last)) {
     separate();
     flush();
-    append_json_string(name, out_);
-    put(':');
+    append_json_string(text, out_);
+    if (last != '\0') put(last);
   }
-  need_comma_ = false;
+  // A name's value follows it without a comma.
+  need_comma_ = last == '\0';
+}
+
+void JsonWriter::key(std::string_view name) {
+  if (short_plain(name, ':')) [[likely]] {
+    need_comma_ = false;
+    return;
+  }
+  quoted(name, ':');
 }
 
 void JsonWriter::string(std::string_view value) {
-  if (!short_plain(value, '\0')) {
-    separate();
-    flush();
-    append_json_string(value, out_);
+  if (short_plain(value, '\0')) [[likely]] {
+    need_comma_ = true;
+    return;
   }
-  need_comma_ = true;
-}
-
-void JsonWriter::string_or_null(const std::optional<std::string>& value) {
-  if (value) {
-    string(*value);
-  } else {
-    null();
-  }
+  quoted(value, '\0');
 }
 
 void JsonWriter::integer(int64_t value) {
@@ -285,52 +359,53 @@ void JsonWriter::integer(int64_t value) {
 }
 
 void JsonWriter::number(double value) {
-  if (!std::isfinite(value)) {
-    null();
-    return;
-  }
-  separate();
-  char buf[64];
-  if (std::fabs(value) >= kFixedLimit) {
-    // Past 2^53 a double has no fractional digits to keep, and integer literals of 20 or
-    // more digits are rejected by some readers (simdjson among them); exponent form parses
-    // everywhere.
-    const auto result = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-    put(buf, static_cast<std::size_t>(result.ptr - buf));
-    need_comma_ = true;
-    return;
-  }
-  if (std::fabs(value) < kExactScaleLimit) {
-    // Timings are a few milliseconds: round value * 1000 to an integer and print that,
-    // some 60 instructions against to_chars' 600. The product is off the exact one by at
-    // most 2^-12 here, so the integer is the one to_chars would round to unless the
-    // product lies within 2^-10 of a half; those (exact ties among them) go to to_chars.
+  // Timings are a few milliseconds: round value * 1000 to an integer and print that,
+  // some 60 instructions against to_chars' 600. The product is off the exact one by at
+  // most 2^-12 below 2^32, so the integer is the one to_chars would round to unless the
+  // product lies within 2^-10 of a half; those (exact ties among them) go to to_chars.
+  // Everything else, NaN and infinities included (the comparison is false for them), and a
+  // buffer without room take number_exact(): this path then makes no call.
+  if (std::fabs(value) < kExactScaleLimit && room() >= kNumberRoom) {
     const double scaled = value * 1000.0;
     const auto thousandths = static_cast<int64_t>(scaled + (scaled < 0 ? -0.5 : 0.5));
     if (std::fabs(scaled - static_cast<double>(thousandths)) < 0.5 - 0x1p-10) {
-      put(buf, write_thousandths(thousandths, buf));
+      char* p = pos_;
+      *p = ',';
+      p += need_comma_ ? 1 : 0;
+      commit(write_thousandths(thousandths, p));
       need_comma_ = true;
       return;
     }
   }
-  const auto result = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 3);
-  const char* last = result.ptr;
+  number_exact(value);
+}
+
+void JsonWriter::number_exact(double value) {
+  if (!std::isfinite(value)) {
+    null();
+    return;
+  }
+  char* p = reserve(kNumberRoom);
+  *p = ',';
+  p += need_comma_ ? 1 : 0;
+  need_comma_ = true;
+  if (std::fabs(value) >= kFixedLimit) {
+    // Past 2^53 a double has no fractional digits to keep, and integer literals of 20 or
+    // more digits are rejected by some readers (simdjson among them); exponent form parses
+    // everywhere.
+    commit(std::to_chars(p, p + kNumberRoom - 1, value, std::chars_format::scientific).ptr);
+    return;
+  }
+  const auto result = std::to_chars(p, p + kNumberRoom - 1, value, std::chars_format::fixed, 3);
+  char* last = result.ptr;
   while (last[-1] == '0') --last;  // the fraction always has 3 digits, so a '.' stops this
   if (last[-1] == '.') --last;
-  std::string_view text(buf, static_cast<std::size_t>(last - buf));
-  if (text == "-0") text = "0";  // -0.0001 rounds to "-0"; JSON readers need no sign there
-  put(text.data(), text.size());
-  need_comma_ = true;
-}
-
-void JsonWriter::boolean(bool value) {
-  separated(value ? std::string_view("true") : std::string_view("false"));
-  need_comma_ = true;
-}
-
-void JsonWriter::null() {
-  separated("null");
-  need_comma_ = true;
+  if (last - p == 2 && p[0] == '-' && p[1] == '0') {
+    // -0.0001 rounds to "-0"; JSON readers need no sign there.
+    p[0] = '0';
+    last = p + 1;
+  }
+  commit(last);
 }
 
 }  // namespace tlsfleet::output

@@ -33,7 +33,8 @@ void append_json_string(std::string_view value, std::string& out);
 //
 // The writer collects what it writes in a buffer of its own and appends it to the string
 // when the buffer fills, on flush() and when it goes out of scope: a record is some fifty
-// small pieces, and one std::string append each cost more than writing them. So the string
+// small pieces, and one std::string append each cost more than writing them. The buffer
+// (4 KiB) holds any record short of hostile input, so a record is one append. The string
 // is complete only after flush() or the writer's end; call flush() before touching the
 // string while the writer is still in scope.
 class JsonWriter {
@@ -45,16 +46,18 @@ class JsonWriter {
 
   // Appends what the writer holds to the string.
   void flush() {
-    if (used_ != 0) {
-      out_.append(buf_, used_);
-      used_ = 0;
+    if (pos_ != buf_) {
+      out_.append(buf_, static_cast<std::size_t>(pos_ - buf_));
+      pos_ = buf_;
     }
   }
 
-  void begin_object();
-  void end_object();
-  void begin_array();
-  void end_array();
+  // The structural pieces and the literals below are inline: a record has dozens of them,
+  // each a few stores, and a call apiece cost as much as the stores.
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
 
   // An object member's name; the next call writes its value.
   void key(std::string_view name);
@@ -85,18 +88,30 @@ class JsonWriter {
 
   void string(std::string_view value);
   // The string, or null when the optional is empty.
-  void string_or_null(const std::optional<std::string>& value);
+  void string_or_null(const std::optional<std::string>& value) {
+    if (value) {
+      string(*value);
+    } else {
+      null();
+    }
+  }
   void integer(int64_t value);
   // A decimal rounded to at most 3 fractional digits, trailing zeros dropped ("12.345",
   // "0.5", "7"); meant for milliseconds. Magnitudes of 1e15 and more, which hold no
   // fraction anyway, use exponent form ("1.5e+300"). A NaN or infinity, which JSON cannot
   // carry, is written as null rather than corrupting the line.
   void number(double value);
-  void boolean(bool value);
-  void null();
+  void boolean(bool value) {
+    if (value) {
+      literal_value("true");
+    } else {
+      literal_value("false");
+    }
+  }
+  void null() { literal_value("null"); }
 
  private:
-  static constexpr std::size_t kBufferSize = 1024;
+  static constexpr std::size_t kBufferSize = 4096;
 
   // True for a byte written as it is: printable ASCII other than `"` and `\`.
   static constexpr bool plain_byte(char byte) {
@@ -113,34 +128,54 @@ class JsonWriter {
   // Room for `size` bytes (at most kBufferSize) at the returned pointer; commit(end) then
   // records what was written.
   char* reserve(std::size_t size) {
-    if (size > kBufferSize - used_) flush();
-    return buf_ + used_;
-  }
-  void commit(const char* end) { used_ = static_cast<std::size_t>(end - buf_); }
-  void put(const char* data, std::size_t size) {
-    if (size > kBufferSize) {
-      flush();
-      out_.append(data, size);
-      return;
+    if (size > room()) [[unlikely]] {
+      make_room();
     }
-    std::memcpy(reserve(size), data, size);
-    used_ += size;
+    return pos_;
   }
+  // flush() out of line: inlined at every reserve(), the string append it holds would
+  // cost code size and registers on the paths that never need it.
+  [[gnu::noinline, gnu::cold]] void make_room();
+  void commit(char* end) { pos_ = end; }
+  std::size_t room() const { return static_cast<std::size_t>(buf_ + kBufferSize - pos_); }
   void put(char c) {
-    if (used_ == kBufferSize) flush();
-    buf_[used_++] = c;
+    if (room() == 0) flush();
+    *pos_++ = c;
   }
-  // Writes the literal, with the comma owed before it.
-  void separated(std::string_view text) {
-    char* p = reserve(text.size() + 1);
+  // Opens an object or array, with the comma owed before it.
+  void open(char bracket) {
+    char* p = reserve(2);
     *p = ',';
     p += need_comma_ ? 1 : 0;
-    std::memcpy(p, text.data(), text.size());
-    commit(p + text.size());
+    *p++ = bracket;
+    commit(p);
+    need_comma_ = false;
+  }
+  void close(char bracket) {
+    char* p = reserve(1);
+    *p++ = bracket;
+    commit(p);
+    need_comma_ = true;
+  }
+  // Writes a value given as a literal (true, false, null), with the comma owed before it.
+  template <std::size_t N>
+  void literal_value(const char (&text)[N]) {
+    char* p = reserve(N);
+    *p = ',';
+    p += need_comma_ ? 1 : 0;
+    std::memcpy(p, text, N - 1);
+    commit(p + N - 1);
+    need_comma_ = true;
   }
   // Writes text quoted, with the comma owed before it and `last` after it (unless '\0'),
-  // when it is short and needs no escaping; false (nothing written) otherwise.
+  // when it is short, needs no escaping and fits in the buffer as it is; false (nothing
+  // written) otherwise.
   bool short_plain(std::string_view text, char last);
+  // The long way for a name (last ':') or a string value (last '\0') short_plain()
+  // declined: flushed first, then written short if it can be, escaped otherwise.
+  [[gnu::noinline]] void quoted(std::string_view text, char last);
+  // The long way for a number: exact rounding by to_chars, exponent form, null.
+  [[gnu::noinline]] void number_exact(double value);
   // Emits the comma owed before the next value or key.
   void separate() {
     if (need_comma_) put(',');
@@ -149,7 +184,9 @@ class JsonWriter {
 
   std::string& out_;
   bool need_comma_ = false;
-  std::size_t used_ = 0;
+  // The end of what the buffer holds: a pointer rather than a count, so that writing a
+  // piece needs no address computed and its end is stored as it is.
+  char* pos_ = buf_;
   char buf_[kBufferSize];
 };
 

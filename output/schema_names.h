@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include "scanner/endpoint_result.h"
 
@@ -14,11 +15,14 @@ inline constexpr std::size_t kStatusCount = 7;
 static_assert(static_cast<std::size_t>(scanner::Status::kCancelled) + 1 == kStatusCount,
               "a Status was added: update kStatusCount and status_text()");
 
+// The names are string_views, not C strings: records copy them by their length, and a
+// C string would cost a strlen() per record for each.
+//
 // The names are distinct from scanner::status_name() on purpose: an unqualified call with a
 // scanner::Status argument would otherwise find both through argument-dependent lookup.
 
 // SCHEMA.md `status`: "ok", "dns_error", ...
-constexpr const char* status_text(scanner::Status status) {
+constexpr std::string_view status_text(scanner::Status status) {
   switch (status) {
     case scanner::Status::kOk:
       return "ok";
@@ -39,7 +43,7 @@ constexpr const char* status_text(scanner::Status status) {
 }
 
 // SCHEMA.md `error.stage`: "dns", "connect", "tls".
-constexpr const char* stage_text(scanner::ErrorStage stage) {
+constexpr std::string_view stage_text(scanner::ErrorStage stage) {
   switch (stage) {
     case scanner::ErrorStage::kDns:
       return "dns";
@@ -52,7 +56,7 @@ constexpr const char* stage_text(scanner::ErrorStage stage) {
 }
 
 // SCHEMA.md finding `severity`: "critical", "high", "medium", "low", "info".
-constexpr const char* severity_text(scanner::Severity severity) {
+constexpr std::string_view severity_text(scanner::Severity severity) {
   switch (severity) {
     case scanner::Severity::kInfo:
       return "info";

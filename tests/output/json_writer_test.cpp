@@ -281,10 +281,13 @@ TEST(JsonWriter, KeysAreEscaped) {
   EXPECT_EQ(out, R"({"we\"ird\n":1})");
 }
 
-// Short plain names and values go out in one append, longer or escaped ones the long way:
-// both give the same text, at the edge of the short path (64 bytes) and on either side of it.
+// Plain names and values up to 512 bytes are copied into the writer's buffer, longer or
+// escaped ones go the long way: both give the same text, at each length where the copy
+// changes its steps (1-3 bytes, 4-7, 8-15, 16-byte chunks), at the edge of the buffered
+// path (512) and past the buffer (4 KiB).
 TEST(JsonWriter, ShortAndLongStringsWriteTheSame) {
-  for (size_t n : {0, 1, 7, 8, 63, 64, 65, 200}) {
+  for (size_t n :
+       {0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 200, 511, 512, 513, 4095, 5000}) {
     for (char special : {'a', '"', '\x01', '\xff'}) {
       std::string text(n, 'x');
       if (n > 0) text[n / 2] = special;
@@ -317,10 +320,12 @@ TEST(JsonWriter, ShortAndLongStringsWriteTheSame) {
 }
 
 TEST(JsonWriter, EveryByteAtEveryPositionIsCopiedOnlyWhenPlain) {
-  // The plain check looks at 16 bytes, then 8, then one at a time: each byte value, at
-  // every position of strings up to 40 long, must be copied as it is exactly when it is
-  // printable ASCII other than '"' and '\\', and escaped (or replaced) otherwise.
-  for (size_t n = 1; n <= 40; ++n) {
+  // The writer copies a string and checks it in the same steps: single bytes up to 3, the
+  // first and last 4 up to 7, the first and last 8 up to 15, then 16 at a time with a last
+  // chunk overlapping the one before. Each byte value, at every position of strings up to
+  // 50 long (four chunks), must be copied as it is exactly when it is printable ASCII other
+  // than '"' and '\\', and escaped (or replaced) otherwise.
+  for (size_t n = 1; n <= 50; ++n) {
     for (size_t at = 0; at < n; ++at) {
       for (int byte = 0; byte < 256; ++byte) {
         std::string text(n, 'p');
@@ -381,6 +386,75 @@ TEST(JsonWriter, WritesPastItsBufferInOrderAndFlushesAtItsEnd) {
   EXPECT_EQ(parser.parse(out.substr(7)).error(), simdjson::SUCCESS);
 }
 
+TEST(JsonWriter, EveryPieceAtEveryFillOfItsBuffer) {
+  // A piece that does not fit in what is left of the writer's 4 KiB buffer flushes it first
+  // (strings and numbers check the room once and take their long way when it is short).
+  // Fillers put the pieces after them at every fill from 3 to 4502 bytes, so each meets the
+  // buffer's end at every offset; every time, the text must be the one written anywhere else.
+  const std::string chunked(40, 'c');
+  const std::string escaped = "tab\there";
+  const std::string long_text(600, 'L');
+  std::string pieces = "[";
+  append_json_string(chunked, pieces);
+  pieces += ",\"ab\",3.688,null,-12.5,1e+15,{\"literal\":true,\"runtime\":false,";
+  pieces += "\"x\":-9223372036854775807},[],";
+  append_json_string(escaped, pieces);
+  pieces += ",";
+  append_json_string(long_text, pieces);
+  pieces += "]";
+
+  bool flushed_on_its_own = false;
+  bool held_all = false;
+  for (int fixed = 0; fixed <= 9; ++fixed) {
+    for (std::size_t variable = 0; variable < 500; ++variable) {
+      // "[" and a filler of `variable` bytes, then `fixed` fillers of 500 bytes each with
+      // their quotes and comma.
+      std::string expected = "[";
+      std::string out;
+      JsonWriter w(out);
+      w.begin_array();
+      const std::string filler(variable, 'f');
+      w.string(filler);
+      append_json_string(filler, expected);
+      const std::string filler_500(497, 'g');
+      for (int i = 0; i < fixed; ++i) {
+        w.string(filler_500);
+        expected += ",";
+        append_json_string(filler_500, expected);
+      }
+      expected += "," + pieces + "]";
+      w.begin_array();
+      w.string(chunked);
+      w.string("ab");
+      w.number(3.688);
+      w.number(std::numeric_limits<double>::quiet_NaN());
+      w.number(-12.5);
+      w.number(1e15);
+      w.begin_object();
+      w.key("literal");
+      w.boolean(true);
+      w.key(std::string_view("runtime"));
+      w.boolean(false);
+      w.key("x");
+      w.integer(-9223372036854775807);
+      w.end_object();
+      w.begin_array();
+      w.end_array();
+      // The last two take the long way, which flushes: has the buffer flushed before?
+      (out.empty() ? held_all : flushed_on_its_own) = true;
+      w.string(escaped);
+      w.string(long_text);
+      w.end_array();
+      w.end_array();
+      w.flush();
+      ASSERT_EQ(out, expected) << fixed << " fillers of 500 bytes after one of " << variable;
+    }
+  }
+  // Both ways were taken: the fills reached past the buffer's end.
+  EXPECT_TRUE(flushed_on_its_own);
+  EXPECT_TRUE(held_all);
+}
+
 TEST(JsonWriter, IntegersCoverTheWholeRange) {
   std::string out;
   JsonWriter w(out);
@@ -438,6 +512,15 @@ TEST(JsonWriter, NumbersMatchExactRoundingEverywhere) {
   std::vector<double> values = {0.0005, 0.0015,           1.0625,          -1.0625,      2.0005,
                                 0.9995, -0.0005,          4294967295.9995, 4294967296.0, 1e-9,
                                 -1e-9,  0x1p32 - 0x1p-20, 1234.5675};
+  // Where number() changes its way: 2^32 (its own rounding below, to_chars above) on either
+  // side and both signs, 1e15 from below (exponent form from there on, see below), the
+  // smallest doubles, and "-0" from values that round to zero.
+  for (double v : {0x1p32, std::nextafter(0x1p32, 0.0), std::nextafter(0x1p32, 1e300),
+                   999999999999999.9, std::nextafter(1e15, 0.0), 5e-324, 2.2250738585072014e-308,
+                   -0.0004, -0.0004999, -0.00049999999999999996, 0.0, -0.0}) {
+    values.push_back(v);
+    values.push_back(-v);
+  }
   // Exact halves in binary (k / 2048 ms are ties at three decimals for odd k).
   for (int k = -4000; k <= 4000; k += 7) values.push_back(k / 2048.0);
   std::uniform_real_distribution<double> ms(0.0, 60000.0);
@@ -499,10 +582,36 @@ TEST(JsonWriter, LiteralKeysMatchRuntimeKeys) {
             "\"a_name_longer_than_thirty_two_bytes_in_all\":false}}");
 }
 
+// From 1e15 on, number() writes to_chars' shortest exponent form, both signs alike.
+TEST(JsonWriter, NumbersFromTheFixedLimitOnUseExponentForm) {
+  for (double v : {1e15, std::nextafter(1e15, 1e300), 1.5e15, 0x1p53 + 2, 1e21, 1e300,
+                   std::numeric_limits<double>::max()}) {
+    for (double signed_value : {v, -v}) {
+      char buf[64];
+      const auto result =
+          std::to_chars(buf, buf + sizeof buf, signed_value, std::chars_format::scientific);
+      EXPECT_EQ(number_text(signed_value), std::string(buf, result.ptr)) << signed_value;
+    }
+  }
+  EXPECT_EQ(number_text(-1e15), "-1e+15");
+  EXPECT_EQ(number_text(std::nextafter(1e15, 0.0)), "999999999999999.875");
+}
+
 TEST(JsonWriter, NonFiniteNumbersBecomeNull) {
   EXPECT_EQ(number_text(std::numeric_limits<double>::quiet_NaN()), "null");
+  EXPECT_EQ(number_text(-std::numeric_limits<double>::quiet_NaN()), "null");
   EXPECT_EQ(number_text(std::numeric_limits<double>::infinity()), "null");
   EXPECT_EQ(number_text(-std::numeric_limits<double>::infinity()), "null");
+  // In a sequence, null takes the comma like any value.
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array();
+  w.number(1.25);
+  w.number(std::numeric_limits<double>::infinity());
+  w.number(2);
+  w.end_array();
+  w.flush();
+  EXPECT_EQ(out, "[1.25,null,2]");
 }
 
 TEST(JsonWriter, HugeNumbersStillParse) {

@@ -454,6 +454,69 @@ TEST_F(NativeRecordTest, TimestampKeepsMilliseconds) {
   EXPECT_EQ(str(record(r)["ts"]), "2026-11-27T18:00:00.999Z");
 }
 
+// The exact bytes, not only the parsed fields: the writer takes shortcuts for the pieces
+// records are made of (names given as literals, short plain strings, milliseconds), and
+// each must write what the general path writes. The texts were taken from the writer before
+// those shortcuts (commit 25282fb), so a change of even one byte fails here.
+TEST_F(NativeRecordTest, DnsFailureRecordByteForByte) {
+  EndpointResult r = dns_failure();
+  r.target = "x001024.bench.test";
+  r.host = r.target;
+  r.sni = r.target;
+  r.port = 9;
+  r.error->detail = "DNS lookup of x001024.bench.test: Domain name not found";
+  r.timing.dns_ms = 3.688;
+  r.timing.total_ms = 3.688;
+  std::string line;
+  append_native_record(r, line);
+  EXPECT_EQ(
+      line,
+      R"({"schema":"tlsfleet/1","ts":"2026-11-27T18:00:00.123Z","target":"x001024.bench.test",)"
+      R"("host":"x001024.bench.test","ip":null,"port":9,"sni":"x001024.bench.test",)"
+      R"("status":"dns_error","error":{"stage":"dns","code":"NXDOMAIN","detail":"DNS lookup )"
+      R"(of x001024.bench.test: Domain name not found"},"timing_ms":{"dns":3.688,)"
+      R"("total":3.688},"tls":null,"cert":null,"chain":null,"findings":[],"connections":0})"
+      "\n");
+}
+
+TEST_F(NativeRecordTest, FullRecordByteForByte) {
+  std::string line;
+  append_native_record(full_result(), line);
+  EXPECT_EQ(
+      line,
+      R"({"schema":"tlsfleet/1","ts":"2026-11-27T18:00:00.123Z","target":"example.com",)"
+      R"("host":"example.com","ip":"2001:db8::1","port":443,"sni":"example.com",)"
+      R"("status":"ok","error":null,"timing_ms":{"dns":1.5,"connect":12.345,"handshake":30,)"
+      R"("total":44},"tls":{"version":"TLSv1.3","cipher":"TLS_AES_128_GCM_SHA256",)"
+      R"("group":"X25519","alpn":"h2","protocols":{"SSLv2":false,"SSLv3":false,)"
+      R"("TLSv1.0":false,"TLSv1.1":true,"TLSv1.2":true,"TLSv1.3":true},)"
+      R"("ciphers":{"TLSv1.3":["TLS_AES_256_GCM_SHA384","TLS_AES_128_GCM_SHA256"],)"
+      R"("TLSv1.2":["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],"TLSv1.1":[]},)"
+      R"("server_preference":true,"groups":["x25519","secp256r1"],)"
+      R"("resumption":{"session_id":true,"ticket":false},"ocsp_stapled":true,)"
+      R"("sni_required":false,)"
+      R"("default_cert_sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},)"
+      R"("cert":{"subject":"CN=example.com","issuer":"CN=Test Intermediate,O=tlsfleet",)"
+      R"("serial":"0A1B2C","not_before":"2026-01-01T00:00:00Z",)"
+      R"("not_after":"2027-01-01T00:00:00Z","days_left":-3,"san":["example.com",)"
+      R"("www.example.com","192.0.2.7"],"key":{"type":"EC","bits":256,"curve":"prime256v1"},)"
+      R"("sig_alg":"ecdsa-with-SHA256",)"
+      R"("sha256":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",)"
+      R"("self_signed":false},"chain":{"served":[{"subject":"CN=example.com",)"
+      R"("issuer":"CN=Test Intermediate,O=tlsfleet",)"
+      R"("sha256":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",)"
+      R"("not_after":"2027-01-01T00:00:00Z"},{"subject":"CN=Test Intermediate,O=tlsfleet",)"
+      R"("issuer":"CN=Test Root",)"
+      R"("sha256":"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",)"
+      R"("not_after":"2030-01-01T00:00:00Z"}],"trusted":false,)"
+      R"("verify_error":"certificate has expired","complete":true,"ordered":false,)"
+      R"("hostname_match":true},"findings":[{"id":"CERT_EXPIRED","severity":"critical",)"
+      R"("cause":"certificate","detail":"expired 3 days ago","fix":"renew the certificate"},)"
+      R"({"id":"OCSP_NOT_STAPLED","severity":"info","cause":"certificate",)"
+      R"("detail":"no stapled OCSP","fix":"ssl_stapling on;"}],"connections":9})"
+      "\n");
+}
+
 TEST_F(NativeRecordTest, PortExtremes) {
   EndpointResult r = connect_failure();
   r.port = 65535;
