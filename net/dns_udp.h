@@ -1,10 +1,10 @@
 // DnsUdp: the resolver's own path for the plain case of a lookup, one UDP question per
 // family to one server, which costs a fraction of what c-ares spends on it (no addrinfo
 // lists, no per-query allocations; questions sent and replies read up to 32 at a time
-// with sendmmsg and recvmmsg). It tries twice, as c-ares does, and reports a timeout after
-// that. Whatever is not plain comes back as kAskAgain for the resolver to hand to c-ares,
-// which handles it all: truncation (TCP), SERVFAIL, REFUSED, a malformed reply, a closed
-// port.
+// with sendmmsg and recvmmsg, equal-length ones with UDP segmentation offload). It tries twice, as
+// c-ares does, and reports a timeout after that. Whatever is not plain comes back as kAskAgain for
+// the resolver to hand to c-ares, which handles it all: truncation (TCP), SERVFAIL, REFUSED, a
+// malformed reply, a closed port.
 //
 // Query IDs are drawn from getrandom(), the socket is connected (the kernel drops
 // datagrams from any other address and port), and a reply must echo the question: the
@@ -38,7 +38,9 @@ class DnsUdp {
 
   // try_ms: how long the first try waits for its replies.
   // max_lookups: at most that many lookups out at once (ask() declines past it).
-  DnsUdp(uv_loop_t* loop, uint64_t try_ms, size_t max_lookups, Done done);
+  // segment: send runs of equal-length questions with UDP segmentation offload where the
+  // kernel has it (false: one datagram per send, as a test's comparison needs).
+  DnsUdp(uv_loop_t* loop, uint64_t try_ms, size_t max_lookups, Done done, bool segment = true);
   ~DnsUdp();  // precondition: closed()
   DnsUdp(const DnsUdp&) = delete;
   DnsUdp& operator=(const DnsUdp&) = delete;
@@ -51,6 +53,9 @@ class DnsUdp {
   // is not plain labels, too many lookups out, the socket failed): ask c-ares.
   bool ask(std::string_view name, bool ipv6, void* cookie);
   size_t in_flight() const { return active_; }
+  // Whether runs of equal-length questions go out segmented (asked for, and the kernel
+  // has UDP_SEGMENT); known once open() succeeded.
+  bool segmenting() const { return segment_; }
 
   // Drops every lookup without calling done() and closes the handles; on_closed (may be
   // empty) runs once, on the loop, when they are closed (never when open() did not
@@ -117,6 +122,7 @@ class DnsUdp {
   size_t max_lookups_;
   Done done_;
   int fd_ = -1;
+  bool segment_;  // UDP_SEGMENT sends: asked for, and the kernel has them
   bool broken_ = false;
   bool closing_ = false;
   uv_poll_t poll_;

@@ -67,11 +67,16 @@ class SilentServer {
   ~SilentServer() { ::close(fd_); }
   uint16_t port() const { return port_; }
   // Datagrams received so far (drains them).
-  int drain() {
-    char buf[1500];
-    int count = 0;
-    while (recv(fd_, buf, sizeof buf, MSG_DONTWAIT) >= 0) ++count;
-    return count;
+  int drain() { return static_cast<int>(drain_sizes().size()); }
+  // The sizes of the datagrams received so far, in order (drains them).
+  std::vector<size_t> drain_sizes() {
+    char buf[65536];
+    std::vector<size_t> sizes;
+    ssize_t n;
+    while ((n = recv(fd_, buf, sizeof buf, MSG_DONTWAIT)) >= 0) {
+      sizes.push_back(static_cast<size_t>(n));
+    }
+    return sizes;
   }
 
  private:

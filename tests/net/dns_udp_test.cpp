@@ -31,7 +31,8 @@ struct UdpResult {
 
 class DnsUdpTest : public test::DnsServerTest {
  protected:
-  std::unique_ptr<DnsUdp> open_udp(uint16_t port, uint64_t try_ms = 1000, size_t max_lookups = 64) {
+  std::unique_ptr<DnsUdp> open_udp(uint16_t port, uint64_t try_ms = 1000, size_t max_lookups = 64,
+                                   bool segment = true) {
     auto udp = std::make_unique<DnsUdp>(
         &loop_, try_ms, max_lookups,
         [](void* cookie, DnsUdp::Outcome outcome, std::vector<IpAddress>& addresses) {
@@ -41,7 +42,8 @@ class DnsUdpTest : public test::DnsServerTest {
           result->addresses.clear();
           for (const IpAddress& ip : addresses) result->addresses.push_back(ip.to_string());
           result->at = Clock::now();
-        });
+        },
+        segment);
     sockaddr_in sa = socket_address(loop_ip_, port);
     std::string error = udp->open(reinterpret_cast<sockaddr*>(&sa), sizeof sa);
     EXPECT_TRUE(error.empty()) << error;
@@ -85,6 +87,53 @@ TEST_F(DnsUdpTest, AnswersNxdomainAndNoDataFromARealServer) {
   EXPECT_EQ(upper.addresses, (std::vector<std::string>{"10.1.0.2", "10.1.0.3"}));
   EXPECT_EQ(dnsmasq_->queries("AAAA", "dual.test"), 1);
   EXPECT_EQ(dnsmasq_->queries("AAAA", "one.test"), 0);
+  close_udp(*udp);
+}
+
+// Runs of equal-length questions go out with UDP segmentation offload: the server must
+// still get one datagram per question, of the question's size, never two run together.
+TEST_F(DnsUdpTest, EqualLengthQuestionsStillArriveOneDatagramEach) {
+  SilentServer silent(loop_ip_);
+  // 100 names of one length (27-byte questions), then 30 of another (28 bytes), then one
+  // of a third: runs longer than one send takes (64), a short run, a run of one.
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i) names.push_back("n" + std::to_string(100 + i) + ".test");
+  for (int i = 0; i < 30; ++i) names.push_back("nn" + std::to_string(100 + i) + ".test");
+  names.push_back("third-length.test");
+  for (bool segment : {true, false}) {
+    SCOPED_TRACE(segment ? "segmented" : "one datagram per send");
+    auto udp = open_udp(silent.port(), 1000, /*max_lookups=*/256, segment);
+    EXPECT_EQ(udp->segmenting(), segment) << "this kernel has UDP_SEGMENT (Linux 4.18)";
+    std::vector<UdpResult> results(names.size());
+    for (size_t i = 0; i < names.size(); ++i) ASSERT_TRUE(ask(*udp, names[i], &results[i]));
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    std::vector<size_t> sizes = silent.drain_sizes();
+    std::vector<size_t> expected(100, 27);
+    expected.insert(expected.end(), 30, 28);
+    expected.push_back(12 + 19 + 4);
+    EXPECT_EQ(sizes, expected);
+    close_udp(*udp);
+  }
+}
+
+// The same through a real server: every one of many equal-length questions sent at once
+// is answered.
+TEST_F(DnsUdpTest, ARealServerAnswersEveryQuestionOfASegmentedSend) {
+  auto udp = open_udp(dnsmasq_port(), 1000, /*max_lookups=*/256);
+  ASSERT_TRUE(udp->segmenting());
+  std::vector<UdpResult> results(200);
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(ask(*udp, "gone" + std::to_string(1000 + i) + ".test", &results[i]));
+  }
+  UdpResult one;
+  ASSERT_TRUE(ask(*udp, "one.test", &one));
+  EXPECT_TRUE(run_loop(5, [&] { return udp->in_flight() == 0; }));
+  for (const UdpResult& r : results) {
+    EXPECT_EQ(r.calls, 1);
+    EXPECT_EQ(r.outcome, DnsUdp::Outcome::kNxdomain);
+  }
+  EXPECT_EQ(one.outcome, DnsUdp::Outcome::kAddresses);
+  EXPECT_EQ(one.addresses, std::vector<std::string>{"10.1.0.1"});
   close_udp(*udp);
 }
 
