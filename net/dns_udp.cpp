@@ -178,14 +178,22 @@ void DnsUdp::on_prepare(uv_prepare_t* prepare) { static_cast<DnsUdp*>(prepare->d
 void DnsUdp::flush() {
   uv_prepare_stop(&prepare_);
   sending_.swap(outgoing_);  // what done() queues from here on waits for the next flush
+  // The order the questions go out in (k-th sent: sending_[order_[k]]). With segmentation
+  // offload, a run of questions of one length goes out as one send of up to kMaxSegments
+  // datagrams: the kernel builds and routes one buffer and cuts it into the datagrams at
+  // the end (on loopback, as the server's socket takes it). That halves the sending side's
+  // kernel time per question (0.74 against 1.5 us, 36-byte datagrams, this box); the
+  // server still gets one datagram per question. Sorted by length, a batch of names of
+  // mixed lengths makes runs too; the order within one batch means nothing to anyone.
+  order_.resize(sending_.size());
+  for (uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
+  if (segment_ && order_.size() > 1) {
+    std::stable_sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) {
+      return sending_[a].length < sending_[b].length;
+    });
+  }
   size_t sent = 0;
   while (sent < sending_.size()) {
-    // With segmentation offload, a run of questions of one length (names of one length,
-    // as fleets' names often are) goes out as one send of up to kMaxSegments datagrams:
-    // the kernel builds and routes one buffer and cuts it into the datagrams at the end
-    // (on loopback, as the server's socket takes it). That halves the sending side's
-    // kernel time per question (0.74 against 1.5 us, 36-byte datagrams, this box); the
-    // server still gets one datagram per question.
     mmsghdr messages[kBatch];
     size_t questions[kBatch];
     iovec vectors[kBatch * kMaxSegments];
@@ -194,15 +202,15 @@ void DnsUdp::flush() {
     size_t next = sent;
     while (count < kBatch && next < sending_.size()) {
       size_t run = 1;
-      const uint16_t length = sending_[next].length;
+      const uint16_t length = sending_[order_[next]].length;
       if (segment_) {
         while (run < kMaxSegments && next + run < sending_.size() &&
-               sending_[next + run].length == length) {
+               sending_[order_[next + run]].length == length) {
           ++run;
         }
       }
       iovec* first = &vectors[count * kMaxSegments];
-      for (size_t i = 0; i < run; ++i) first[i] = {sending_[next + i].bytes, length};
+      for (size_t i = 0; i < run; ++i) first[i] = {sending_[order_[next + i]].bytes, length};
       messages[count] = {};
       msghdr& header = messages[count].msg_hdr;
       header.msg_iov = first;
@@ -235,9 +243,10 @@ void DnsUdp::flush() {
   // each try waits twice as long as the one before.
   uv_update_time(loop_);
   uint64_t now = uv_now(loop_);
-  for (size_t i = 0; i < sent; ++i) {
-    Lookup& lookup = *sending_[i].lookup;
-    if (!lookup.active || lookup.serial != sending_[i].serial || lookup.timed) continue;
+  for (size_t k = 0; k < sent; ++k) {
+    const Outgoing& out = sending_[order_[k]];
+    Lookup& lookup = *out.lookup;
+    if (!lookup.active || lookup.serial != out.serial || lookup.timed) continue;
     lookup.timed = true;
     lookup.due_ms = now + (try_ms_ << (lookup.tries - 1));
     timeouts_.push_back({&lookup, lookup.serial});
@@ -245,9 +254,10 @@ void DnsUdp::flush() {
   if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_))) arm_timer();
   // What the kernel would not take (a full buffer, an ICMP error reported on sending):
   // c-ares asks those again.
-  for (size_t i = sent; i < sending_.size() && !closing_; ++i) {
-    Lookup& lookup = *sending_[i].lookup;
-    if (lookup.active && lookup.serial == sending_[i].serial) finish(lookup, Outcome::kAskAgain);
+  for (size_t k = sent; k < sending_.size() && !closing_; ++k) {
+    const Outgoing& out = sending_[order_[k]];
+    Lookup& lookup = *out.lookup;
+    if (lookup.active && lookup.serial == out.serial) finish(lookup, Outcome::kAskAgain);
   }
   sending_.clear();
 }

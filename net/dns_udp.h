@@ -139,6 +139,7 @@ class DnsUdp {
   size_t questions_ = 0;
   std::vector<Outgoing> outgoing_;
   std::vector<Outgoing> sending_;
+  std::vector<uint32_t> order_;   // flush(): sending_ by length, for segmented runs
   std::vector<uint16_t> random_;  // IDs from getrandom(), used from the back
   // recvmmsg's batch.
   static constexpr size_t kBatch = 32;

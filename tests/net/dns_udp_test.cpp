@@ -90,16 +90,20 @@ TEST_F(DnsUdpTest, AnswersNxdomainAndNoDataFromARealServer) {
   close_udp(*udp);
 }
 
-// Runs of equal-length questions go out with UDP segmentation offload: the server must
-// still get one datagram per question, of the question's size, never two run together.
+// Runs of equal-length questions go out with UDP segmentation offload (a batch is sorted
+// by length first): the server must still get one datagram per question, of the
+// question's size, never two run together.
 TEST_F(DnsUdpTest, EqualLengthQuestionsStillArriveOneDatagramEach) {
   SilentServer silent(loop_ip_);
-  // 100 names of one length (27-byte questions), then 30 of another (28 bytes), then one
-  // of a third: runs longer than one send takes (64), a short run, a run of one.
+  // 100 names of one length (27-byte questions) and 30 of another (28 bytes), interleaved,
+  // and one of a third: a run longer than one send takes (64), a shorter one, a run of one.
   std::vector<std::string> names;
-  for (int i = 0; i < 100; ++i) names.push_back("n" + std::to_string(100 + i) + ".test");
-  for (int i = 0; i < 30; ++i) names.push_back("nn" + std::to_string(100 + i) + ".test");
+  for (int i = 0; i < 100; ++i) {
+    names.push_back("n" + std::to_string(100 + i) + ".test");
+    if (i % 3 == 0 && i / 3 < 30) names.push_back("nn" + std::to_string(100 + i / 3) + ".test");
+  }
   names.push_back("third-length.test");
+  ASSERT_EQ(names.size(), 131u);
   for (bool segment : {true, false}) {
     SCOPED_TRACE(segment ? "segmented" : "one datagram per send");
     auto udp = open_udp(silent.port(), 1000, /*max_lookups=*/256, segment);
@@ -108,6 +112,7 @@ TEST_F(DnsUdpTest, EqualLengthQuestionsStillArriveOneDatagramEach) {
     for (size_t i = 0; i < names.size(); ++i) ASSERT_TRUE(ask(*udp, names[i], &results[i]));
     uv_run(&loop_, UV_RUN_NOWAIT);
     std::vector<size_t> sizes = silent.drain_sizes();
+    std::sort(sizes.begin(), sizes.end());
     std::vector<size_t> expected(100, 27);
     expected.insert(expected.end(), 30, 28);
     expected.push_back(12 + 19 + 4);
