@@ -85,6 +85,32 @@ inline const unsigned char* plain_run_end(const unsigned char* p, const unsigned
   return p;
 }
 
+// copy_if_plain's short cases, the same with and without SSE2. 4 to 7 bytes: the first
+// and the last 4 copied, and returned together (every byte of the word is one of the
+// text's, some twice).
+[[gnu::always_inline]] inline uint64_t copy_4_to_7(const char* src, std::size_t size, char* dst) {
+  uint32_t head;
+  uint32_t tail;
+  std::memcpy(&head, src, 4);
+  std::memcpy(&tail, src + size - 4, 4);
+  std::memcpy(dst, &head, 4);
+  std::memcpy(dst + size - 4, &tail, 4);
+  return uint64_t{head} | uint64_t{tail} << 32;
+}
+
+// 0 to 3 bytes: the first, the middle and the last are all of them.
+[[gnu::always_inline]] inline bool copy_if_plain_0_to_3(const char* src, std::size_t size,
+                                                        char* dst) {
+  if (size == 0) return true;
+  const auto first = static_cast<unsigned char>(src[0]);
+  const auto middle = static_cast<unsigned char>(src[size / 2]);
+  const auto last = static_cast<unsigned char>(src[size - 1]);
+  dst[0] = static_cast<char>(first);
+  dst[size / 2] = static_cast<char>(middle);
+  dst[size - 1] = static_cast<char>(last);
+  return kPlain[first] && kPlain[middle] && kPlain[last];
+}
+
 // Copies the `size` bytes at src to dst and tells whether every one of them is
 // copied as it is (plain), in one pass over them: the short names and values of a record
 // are mostly plain, so the writer copies first and looks later, and a false result only
@@ -113,24 +139,10 @@ inline const unsigned char* plain_run_end(const unsigned char* p, const unsigned
     _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + size - 8), tail);
     v = _mm_unpacklo_epi64(head, tail);
   } else if (size >= 4) {
-    uint32_t head;
-    uint32_t tail;
-    std::memcpy(&head, src, 4);
-    std::memcpy(&tail, src + size - 4, 4);
-    std::memcpy(dst, &head, 4);
-    std::memcpy(dst + size - 4, &tail, 4);
     // Repeated to fill the vector: every byte checked is one of the text's.
-    v = _mm_set1_epi64x(static_cast<long long>(uint64_t{head} | uint64_t{tail} << 32));
+    v = _mm_set1_epi64x(static_cast<long long>(copy_4_to_7(src, size, dst)));
   } else {
-    if (size == 0) return true;
-    // 1 to 3 bytes: the first, the middle and the last are all of them.
-    const auto first = static_cast<unsigned char>(src[0]);
-    const auto middle = static_cast<unsigned char>(src[size / 2]);
-    const auto last = static_cast<unsigned char>(src[size - 1]);
-    dst[0] = static_cast<char>(first);
-    dst[size / 2] = static_cast<char>(middle);
-    dst[size - 1] = static_cast<char>(last);
-    return kPlain[first] && kPlain[middle] && kPlain[last];
+    return copy_if_plain_0_to_3(src, size, dst);
   }
   return _mm_movemask_epi8(plain_mask_16(v)) == 0xffff;
 #else
@@ -146,23 +158,8 @@ inline const unsigned char* plain_run_end(const unsigned char* p, const unsigned
     std::memcpy(dst + size - 8, &word, 8);
     return plain && plain_word(word);
   }
-  if (size >= 4) {
-    uint32_t head;
-    uint32_t tail;
-    std::memcpy(&head, src, 4);
-    std::memcpy(&tail, src + size - 4, 4);
-    std::memcpy(dst, &head, 4);
-    std::memcpy(dst + size - 4, &tail, 4);
-    return plain_word(uint64_t{head} | uint64_t{tail} << 32);
-  }
-  if (size == 0) return true;
-  const auto first = static_cast<unsigned char>(src[0]);
-  const auto middle = static_cast<unsigned char>(src[size / 2]);
-  const auto last = static_cast<unsigned char>(src[size - 1]);
-  dst[0] = static_cast<char>(first);
-  dst[size / 2] = static_cast<char>(middle);
-  dst[size - 1] = static_cast<char>(last);
-  return kPlain[first] && kPlain[middle] && kPlain[last];
+  if (size >= 4) return plain_word(copy_4_to_7(src, size, dst));
+  return copy_if_plain_0_to_3(src, size, dst);
 #endif
 }
 
