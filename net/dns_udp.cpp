@@ -188,8 +188,11 @@ void DnsUdp::flush() {
   order_.resize(sending_.size());
   for (uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
   if (segment_ && order_.size() > 1) {
-    std::stable_sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) {
-      return sending_[a].length < sending_[b].length;
+    // Ties in queue order; std::sort, unlike std::stable_sort, needs no buffer of its own.
+    std::sort(order_.begin(), order_.end(), [this](uint32_t a, uint32_t b) {
+      const uint16_t la = sending_[a].length;
+      const uint16_t lb = sending_[b].length;
+      return la < lb || (la == lb && a < b);
     });
   }
   size_t sent = 0;

@@ -29,9 +29,16 @@ void* operator new(size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
+// The nothrow forms too: the whole test binary (net_tests) gets these, and a block from
+// the sanitizer's own nothrow new (std::stable_sort's buffer, say) must not reach the
+// free() below (AddressSanitizer: alloc-dealloc-mismatch).
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  return std::malloc(size == 0 ? 1 : size);
+}
 // Not inlined, so that GCC does not see free() meet a pointer from operator new and warn.
 [[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace tlsfleet::net {
 namespace {
