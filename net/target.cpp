@@ -330,13 +330,10 @@ bool read_plain_name(std::string_view text, PlainName& out) {
   if (all_digits(last)) return false;
   if (last.size() > 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) return false;
   if (host_end == text.size()) return true;
-  // ":port": one to five digits and nothing after them, 1..65535 as parse_port reads it.
-  std::string_view port = text.substr(host_end + 1);
-  if (port.empty() || port.size() > 5 || !all_digits(port)) return false;
-  unsigned value = 0;
-  for (char c : port) value = value * 10 + static_cast<unsigned>(c - '0');
-  if (value == 0 || value > 65535) return false;
-  out.port = static_cast<uint16_t>(value);
+  // ":port", read as the general parser reads it (a bad one is left to it, for its error).
+  auto port = parse_port(text.substr(host_end + 1));
+  if (port.index() != 0) return false;
+  out.port = std::get<0>(port);
   return true;
 }
 
